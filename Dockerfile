@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# branch-steward: build with tsc, run the compiled app with production dependencies only.
+
+# Node 22 is a maintained LTS; the app also runs on Node 24 (and 20.18.1+, for development).
+ARG NODE_VERSION=22-bookworm-slim
+
+FROM node:${NODE_VERSION} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:${NODE_VERSION} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+FROM node:${NODE_VERSION} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/lib ./lib
+COPY --chown=node:node package.json app.yml ./
+# The image's unprivileged `node` user.
+USER node
+EXPOSE 3000
+# Probot answers GET /ping with PONG.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# node (not npm) is PID 1's child-free process, so SIGTERM reaches the app's graceful shutdown.
+STOPSIGNAL SIGTERM
+CMD ["node", "lib/main.js"]

@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: "node",
+  extensionsToTreatAsEsm: [".ts"],
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }],
+  },
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  setupFilesAfterEnv: ["<rootDir>/test/setup/contract.ts"],
+  testTimeout: 30000,
+};

@@ -1,0 +1,54 @@
+/**
+ * Turning the raw, merged YAML object into a validated Config, with messages a person can act on.
+ * Pure: no I/O.
+ */
+import type { z } from "zod";
+import { CONFIG_PATH, configSchema, DEFAULT_CONFIG, type Config } from "./schema.js";
+
+export interface ConfigIssue {
+  /** Key path in the file, e.g. `flows[0].from`; empty for the whole file. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config; readonly fromFile: boolean }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly config: Config };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+}
+
+function describe(issue: z.core.$ZodIssue): ConfigIssue[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      path: formatPath([...issue.path, key]),
+      message: `unknown key "${key}"`,
+    }));
+  }
+  return [{ path: formatPath(issue.path), message: issue.message }];
+}
+
+/** `raw` is null when no config file exists anywhere: the defaults apply. */
+export function parseConfig(raw: unknown): ConfigResult {
+  if (raw === null || raw === undefined) return { ok: true, config: DEFAULT_CONFIG, fromFile: false };
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    return { ok: false, config: DEFAULT_CONFIG, issues: [{ path: "", message: `${CONFIG_PATH} must be a YAML mapping of keys to values` }] };
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, config: parsed.data, fromFile: true };
+  return { ok: false, config: bestEffortConfig(raw), issues: parsed.error.issues.flatMap(describe) };
+}
+
+/**
+ * With a broken file we still need to know which PRs to fail: use whatever of `branches`
+ * and `governed` is valid, so a renamed production branch still receives the failing check.
+ */
+function bestEffortConfig(raw: object): Config {
+  const partial = configSchema.pick({ branches: true, governed: true }).safeParse({
+    branches: (raw as Record<string, unknown>).branches,
+    governed: (raw as Record<string, unknown>).governed,
+  });
+  if (!partial.success) return DEFAULT_CONFIG;
+  return { ...DEFAULT_CONFIG, ...partial.data, governed: [...new Set([...DEFAULT_CONFIG.governed, ...partial.data.governed])] };
+}

@@ -1,0 +1,127 @@
+/**
+ * The configuration file `.github/branch-steward.yml`, declared once.
+ *
+ * Every default encodes the team's flow:
+ *   feature/*  → development          (feature flow)
+ *   backport/* → development          (the app's own backport PRs)
+ *   development → production          (periodic sync)
+ *   hotfix/*   → production           (hotfix flow)
+ *
+ * Patterns may use the placeholders {production}, {development}, {hotfix} and {backport},
+ * which expand to the configured branch names and prefixes, so renaming a branch is a
+ * one-line change. The JSON Schema in schema/branch-steward.schema.json is generated from
+ * this file (`npm run schema`).
+ */
+import { z } from "zod";
+import { compilePattern } from "../policy/patterns.js";
+
+export const CONFIG_FILE = "branch-steward.yml";
+export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
+
+const branchName = z
+  .string()
+  .min(1)
+  .refine((s) => !/\s/.test(s), "a branch name cannot contain white space");
+
+/** A branch pattern: a glob (`*` within a path segment, `**` across `/`) or a `/regex/`. */
+const pattern = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    const error = compilePattern(value, PLACEHOLDER_PROBE).error;
+    if (error) ctx.addIssue({ code: "custom", message: error });
+  })
+  .meta({ description: "Glob (`*`, `**`) or `/regex/`; may use {production}, {development}, {hotfix}, {backport}." });
+
+/** Placeholder values used only to validate a pattern's syntax. */
+const PLACEHOLDER_PROBE = { production: "production", development: "development", hotfix: "hotfix/", backport: "backport/" };
+
+export const FLOW_KINDS = ["sync", "hotfix", "feature", "backport"] as const;
+export type FlowKind = (typeof FLOW_KINDS)[number];
+
+const flow = z
+  .strictObject({
+    name: z.string().min(1).meta({ description: "Shown in the check summary." }),
+    kind: z.enum(FLOW_KINDS).meta({
+      description:
+        "What the flow means: sync (development → production promotion), hotfix, feature or backport. Later rules (validation gate, lineage, versioning) key on it.",
+    }),
+    from: pattern.meta({ description: "Source branch pattern." }),
+    into: pattern.meta({ description: "Target branch pattern." }),
+    except: z.array(pattern).default([]).meta({ description: "Source patterns this flow never matches." }),
+    allow_forks: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Whether a branch from a fork may use this flow. Never true for sync or hotfix." }),
+  })
+  .superRefine((f, ctx) => {
+    if (f.allow_forks && (f.kind === "sync" || f.kind === "hotfix")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["allow_forks"],
+        message: `a ${f.kind} flow cannot allow forks: a fork's branch is never the real ${f.kind === "sync" ? "development branch" : "hotfix branch"}`,
+      });
+    }
+  });
+
+export const DEFAULT_FLOWS: z.input<typeof flow>[] = [
+  { name: "sync", kind: "sync", from: "{development}", into: "{production}" },
+  { name: "hotfix", kind: "hotfix", from: "{hotfix}**", into: "{production}" },
+  { name: "backport", kind: "backport", from: "{backport}**", into: "{development}" },
+  {
+    name: "feature",
+    kind: "feature",
+    from: "**",
+    into: "{development}",
+    except: ["{production}", "{development}", "{hotfix}**", "{backport}**"],
+    allow_forks: true,
+  },
+];
+
+export const configSchema = z
+  .strictObject({
+    _extends: z
+      .string()
+      .optional()
+      .meta({ description: "Inherit from another repository's file: `repo`, `owner/repo` or `owner/repo:path.yml` (Probot)." }),
+    branches: z
+      .strictObject({
+        production: branchName.default("production").meta({ description: "The released branch." }),
+        development: branchName.default("development").meta({ description: "The integration branch." }),
+        hotfix_prefix: branchName.default("hotfix/").meta({ description: "Prefix of hotfix branches, cut from production." }),
+        backport_prefix: branchName
+          .default("backport/")
+          .meta({ description: "Prefix of the backport branches branch-steward creates." }),
+      })
+      .prefault({}),
+    governed: z
+      .array(pattern)
+      .min(1)
+      .default(["{production}", "{development}"])
+      .meta({ description: "Target branches whose PRs are checked. Pairs are denied unless a flow allows them." }),
+    flows: z
+      .array(flow)
+      .min(1)
+      .prefault(DEFAULT_FLOWS)
+      .meta({ description: "Allowed source → target pairs, tried in order; the first match wins." }),
+    comment: z
+      .strictObject({
+        enabled: z.boolean().default(true).meta({ description: "Post one status comment on each governed PR." }),
+      })
+      .prefault({}),
+  })
+  .meta({
+    title: "branch-steward configuration",
+    description: "Configuration for branch-steward, read from .github/branch-steward.yml on the default branch.",
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type FlowConfig = Config["flows"][number];
+
+/** The configuration that applies when no file exists. */
+export const DEFAULT_CONFIG: Config = configSchema.parse({});
+
+/** The JSON Schema editors use to validate the file (committed at schema/branch-steward.schema.json). */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+}

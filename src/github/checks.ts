@@ -1,0 +1,73 @@
+/**
+ * Check runs: one run per (head SHA, name) written by this app, updated only when its
+ * status, conclusion, title or summary would change.
+ */
+import type { CheckOutput } from "../render/check.js";
+import type { Evaluation } from "../policy/evaluation.js";
+import type { Octokit, RepoRef } from "./types.js";
+
+export interface ExistingCheckRun {
+  readonly id: number;
+  readonly status: string;
+  readonly conclusion: string | null;
+  readonly title: string | null;
+  readonly summary: string | null;
+  readonly htmlUrl: string | null;
+}
+
+export async function findCheckRun(
+  octokit: Octokit,
+  where: RepoRef & { sha: string; name: string; appId: number },
+): Promise<ExistingCheckRun | undefined> {
+  const { data } = await octokit.rest.checks.listForRef({
+    owner: where.owner,
+    repo: where.repo,
+    ref: where.sha,
+    check_name: where.name,
+    app_id: where.appId,
+    filter: "latest",
+    per_page: 100,
+  });
+  const run = data.check_runs
+    .filter((r) => r.name === where.name && r.app?.id === where.appId)
+    .sort((a, b) => b.id - a.id)[0];
+  if (!run) return undefined;
+  return {
+    id: run.id,
+    status: run.status,
+    conclusion: run.conclusion ?? null,
+    title: run.output?.title ?? null,
+    summary: run.output?.summary ?? null,
+    htmlUrl: run.html_url ?? null,
+  };
+}
+
+export type CheckWrite = "created" | "updated" | "unchanged";
+
+export function isUnchanged(existing: ExistingCheckRun, evaluation: Evaluation, output: CheckOutput): boolean {
+  return (
+    existing.status === evaluation.status &&
+    (existing.conclusion ?? undefined) === evaluation.conclusion &&
+    existing.title === output.title &&
+    existing.summary === output.summary
+  );
+}
+
+export async function writeCheckRun(
+  octokit: Octokit,
+  where: RepoRef & { sha: string; name: string },
+  existing: ExistingCheckRun | undefined,
+  evaluation: Evaluation,
+  output: CheckOutput,
+  now: () => Date = () => new Date(),
+): Promise<CheckWrite> {
+  if (existing && isUnchanged(existing, evaluation, output)) return "unchanged";
+  const completed = evaluation.status === "completed" ? { conclusion: evaluation.conclusion, completed_at: now().toISOString() } : {};
+  const body = { status: evaluation.status, output: { title: output.title, summary: output.summary }, ...completed };
+  if (existing) {
+    await octokit.rest.checks.update({ owner: where.owner, repo: where.repo, check_run_id: existing.id, ...body });
+    return "updated";
+  }
+  await octokit.rest.checks.create({ owner: where.owner, repo: where.repo, name: where.name, head_sha: where.sha, ...body });
+  return "created";
+}

@@ -1,0 +1,39 @@
+/** `pull_request` events: evaluate the PR's source → target pair and report it. */
+import type { Context } from "probot";
+import type { IdentityProvider } from "../github/identity.js";
+import { pullRequestFacts } from "./pull-request-facts.js";
+import { concludeRetargeted, evaluateAndReport } from "./report.js";
+
+export const PULL_REQUEST_EVENTS = [
+  "pull_request.opened",
+  "pull_request.reopened",
+  "pull_request.synchronize",
+  "pull_request.ready_for_review",
+  "pull_request.edited",
+] as const;
+
+type PullRequestContext = Context<(typeof PULL_REQUEST_EVENTS)[number]>;
+
+export async function onPullRequest(context: PullRequestContext, identity: IdentityProvider): Promise<void> {
+  const repo = context.repo();
+  const log = context.log.child({ delivery: context.id, event: `${context.name}.${context.payload.action}`, repo: `${repo.owner}/${repo.repo}` });
+  const pr = pullRequestFacts(context.payload.pull_request);
+  if ("error" in pr) {
+    log.warn({ problem: pr.error }, "ignored: malformed pull_request payload");
+    return;
+  }
+  const changes = context.payload.action === "edited" ? context.payload.changes : undefined;
+  const oldTarget = changes?.base?.ref?.from;
+  if (context.payload.action === "edited" && !oldTarget) return; // only a base change alters the verdict
+  if (!pr.open) return;
+
+  const me = await identity();
+  try {
+    const result = await evaluateAndReport(context, repo, pr, me);
+    const retarget = oldTarget ? await concludeRetargeted(context, repo, pr, oldTarget, me) : undefined;
+    log.info({ pr: pr.number, target: pr.route.target, source: pr.route.source, ...result, retarget }, "evaluated pull request");
+  } catch (error) {
+    log.error({ pr: pr.number, err: error }, "failed to report on pull request; the delivery fails so it can be redelivered");
+    throw error;
+  }
+}

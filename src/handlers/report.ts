@@ -1,0 +1,87 @@
+/**
+ * Evaluate one PR and report the result: the shell around the pure policy.
+ * Read state (config, our existing check and comment), decide, write only what changed.
+ */
+import type { Context } from "probot";
+import { loadConfig } from "../config/load.js";
+import { checkName, evaluatePullRequest, retargetedEvaluation, type Evaluation } from "../policy/evaluation.js";
+import { renderCheck } from "../render/check.js";
+import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../render/comment.js";
+import { findCheckRun, writeCheckRun, type CheckWrite } from "../github/checks.js";
+import { findMarkedComment, writeComment, type CommentWrite } from "../github/comments.js";
+import type { AppIdentity } from "../github/identity.js";
+import type { RepoRef } from "../github/types.js";
+import type { PullRequestFacts } from "./pull-request-facts.js";
+
+/** What reporting needs from a Probot context, whatever the event. */
+export type ReportContext = Pick<Context, "config" | "octokit">;
+
+export interface ReportResult {
+  readonly governed: boolean;
+  readonly verdict?: string;
+  readonly check?: CheckWrite;
+  readonly comment?: CommentWrite;
+}
+
+export async function evaluateAndReport(
+  context: ReportContext,
+  repo: RepoRef,
+  pr: PullRequestFacts,
+  me: AppIdentity,
+): Promise<ReportResult> {
+  const config = await loadConfig(context);
+  const evaluation = evaluatePullRequest(pr.route, config);
+  const checksUrl = `${pr.htmlUrl}/checks`;
+  const comment = { ...repo, issueNumber: pr.number, marker: COMMENT_MARKER, botLogin: me.botLogin };
+
+  if (!evaluation) {
+    // Not governed: no check and no new comment; an old comment from a governed target says so.
+    const existing = await findMarkedComment(context.octokit, comment);
+    const written = existing ? await writeComment(context.octokit, comment, existing, renderUngovernedComment(pr.route.target)) : "absent";
+    return { governed: false, comment: written };
+  }
+
+  const check = await reportCheck(context, repo, pr.headSha, evaluation, me);
+  let written: CommentWrite | undefined;
+  if (config.config.comment.enabled) {
+    const existing = await findMarkedComment(context.octokit, comment);
+    written = await writeComment(context.octokit, comment, existing, renderComment(evaluation, { checksUrl }));
+  }
+  return { governed: true, verdict: verdictOf(evaluation), check, comment: written };
+}
+
+export async function reportCheck(
+  context: ReportContext,
+  repo: RepoRef,
+  sha: string,
+  evaluation: Evaluation,
+  me: AppIdentity,
+): Promise<CheckWrite> {
+  const name = checkName(evaluation.target);
+  const existing = await findCheckRun(context.octokit, { ...repo, sha, name, appId: me.id });
+  return writeCheckRun(context.octokit, { ...repo, sha, name }, existing, evaluation, renderCheck(evaluation));
+}
+
+/** After a retarget, the old target's check on this SHA says where the PR went (if we wrote one). */
+export async function concludeRetargeted(
+  context: ReportContext,
+  repo: RepoRef,
+  pr: PullRequestFacts,
+  oldTarget: string,
+  me: AppIdentity,
+): Promise<CheckWrite | "kept"> {
+  const name = checkName(oldTarget);
+  const existing = await findCheckRun(context.octokit, { ...repo, sha: pr.headSha, name, appId: me.id });
+  if (!existing) return "unchanged";
+  // The same commit may head another open PR into the old target: its check stays.
+  const { data: pulls } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: pr.headSha });
+  if (pulls.some((p) => p.number !== pr.number && p.state === "open" && p.base.ref === oldTarget && p.head.sha === pr.headSha)) {
+    return "kept";
+  }
+  const evaluation = retargetedEvaluation(oldTarget, pr.route.target);
+  return writeCheckRun(context.octokit, { ...repo, sha: pr.headSha, name }, existing, evaluation, renderCheck(evaluation));
+}
+
+export function verdictOf(e: Evaluation): string {
+  return e.status === "in_progress" ? "pending" : (e.conclusion ?? "unknown");
+}

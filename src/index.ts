@@ -1,0 +1,16 @@
+/**
+ * branch-steward: the Probot app function. It wires webhook events to handlers; every
+ * decision lives in src/policy, every GitHub call in src/github, every text in src/render.
+ */
+import type { ApplicationFunction } from "probot";
+import { appIdentity } from "./github/identity.js";
+import { onCheckRunRerequested } from "./handlers/check-run.js";
+import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
+
+const app: ApplicationFunction = (probot) => {
+  const identity = appIdentity(probot);
+  probot.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, identity));
+  probot.on("check_run.rerequested", (context) => onCheckRunRerequested(context, identity));
+};
+
+export default app;

@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { parseConfig } from "../../src/config/parse.js";
+import { configJsonSchema, DEFAULT_CONFIG } from "../../src/config/schema.js";
+
+describe("configuration", () => {
+  it("has defaults that encode the flow", () => {
+    expect(DEFAULT_CONFIG.branches).toEqual({
+      production: "production",
+      development: "development",
+      hotfix_prefix: "hotfix/",
+      backport_prefix: "backport/",
+    });
+    expect(DEFAULT_CONFIG.flows.map((f) => `${f.name}:${f.from}->${f.into}`)).toEqual([
+      "sync:{development}->{production}",
+      "hotfix:{hotfix}**->{production}",
+      "backport:{backport}**->{development}",
+      "feature:**->{development}",
+    ]);
+    expect(DEFAULT_CONFIG.comment.enabled).toBe(true);
+  });
+
+  it("treats a missing file as the defaults", () => {
+    expect(parseConfig(null)).toEqual({ ok: true, config: DEFAULT_CONFIG, fromFile: false });
+  });
+
+  it("treats an empty file as the defaults from a file", () => {
+    expect(parseConfig({})).toEqual({ ok: true, config: DEFAULT_CONFIG, fromFile: true });
+  });
+
+  it("merges partial settings with defaults", () => {
+    const result = parseConfig({ branches: { production: "main" }, comment: { enabled: false } });
+    expect(result.ok && result.config.branches).toEqual({ ...DEFAULT_CONFIG.branches, production: "main" });
+    expect(result.ok && result.config.comment.enabled).toBe(false);
+  });
+
+  it.each([
+    [{ branchez: {} }, "branchez", /unknown key "branchez"/],
+    [{ branches: { prod: "main" } }, "branches.prod", /unknown key "prod"/],
+    [{ branches: { production: 3 } }, "branches.production", /expected string/],
+    [{ branches: { production: "my branch" } }, "branches.production", /white space/],
+    [{ governed: [] }, "governed", /too small|>=1/i],
+    [{ flows: [{ name: "x", kind: "sync", from: "/(/", into: "production" }] }, "flows[0].from", /invalid regular expression/],
+    [{ flows: [{ name: "x", kind: "feature", from: "{nope}", into: "production" }] }, "flows[0].from", /unknown placeholder/],
+    [{ flows: [{ name: "x", kind: "release", from: "a", into: "b" }] }, "flows[0].kind", /sync|hotfix/],
+    [{ flows: [{ name: "x", kind: "sync", from: "a", into: "b", allow_forks: true }] }, "flows[0].allow_forks", /cannot allow forks/],
+    [{ flows: [{ name: "x", kind: "feature", form: "a", from: "a", into: "b" }] }, "flows[0].form", /unknown key/],
+    [{ comment: { enabled: "yes" } }, "comment.enabled", /expected boolean/],
+  ])("rejects %j at %s", (raw, path, message) => {
+    const result = parseConfig(raw);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const issue = result.issues.find((i) => i.path === path);
+    expect(issue).toBeDefined();
+    expect(issue?.message).toMatch(message);
+  });
+
+  it("rejects a file that is not a mapping", () => {
+    const result = parseConfig(["a"]);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.issues[0]?.message).toMatch(/YAML mapping/);
+  });
+
+  it("still knows the renamed branches of a broken file, to fail the right PRs", () => {
+    const result = parseConfig({ branches: { production: "main" }, flows: "nope" });
+    expect(result.ok).toBe(false);
+    expect(result.config.branches.production).toBe("main");
+  });
+
+  it("matches the committed JSON Schema (run `npm run schema` after changing the zod schema)", () => {
+    const committed: unknown = JSON.parse(readFileSync(new URL("../../schema/branch-steward.schema.json", import.meta.url), "utf8"));
+    expect(configJsonSchema()).toEqual(committed);
+  });
+});

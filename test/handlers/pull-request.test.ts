@@ -1,0 +1,288 @@
+import nock from "nock";
+import type { Probot } from "probot";
+import { COMMENT_MARKER } from "../../src/render/comment.js";
+import { API, APP_ID, BOT_LOGIN, createTestProbot, mockAuth, type LogLine } from "../support/probot.js";
+import { checkRunRerequestedPayload, FULL_NAME, HEAD_SHA, pullRequestPayload, type PullRequestOptions } from "../support/payloads.js";
+
+const R = `/repos/${FULL_NAME}`;
+type Body = Record<string, unknown> & { output?: { title: string; summary: string } };
+
+let probot: Probot;
+let logs: LogLine[];
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+beforeEach(async () => {
+  ({ probot, logs } = await createTestProbot());
+});
+afterEach(() => {
+  const unused = nock.pendingMocks();
+  nock.cleanAll();
+  expect(unused).toEqual([]);
+});
+
+const receive = (payload: Record<string, unknown>, name = "pull_request") =>
+  probot.receive({ id: "delivery-1", name: name as "pull_request", payload: payload as never });
+const pr = (o: Partial<PullRequestOptions> & Pick<PullRequestOptions, "source" | "target">) =>
+  receive(pullRequestPayload({ action: "opened", ...o }));
+
+/** No config file in the repository nor in the organisation's .github repository. */
+function noConfig(scope: nock.Scope): nock.Scope {
+  return scope
+    .get(`${R}/contents/.github%2Fbranch-steward.yml`)
+    .reply(404, { message: "Not Found" })
+    .get(`/repos/acme/.github/contents/.github%2Fbranch-steward.yml`)
+    .reply(404, { message: "Not Found" });
+}
+function configFile(scope: nock.Scope, yaml: string): nock.Scope {
+  return scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(200, yaml, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+}
+const noCheckRun = (scope: nock.Scope, name: string, sha = HEAD_SHA) =>
+  scope
+    .get(`${R}/commits/${sha}/check-runs`)
+    .query({ check_name: name, app_id: String(APP_ID), filter: "latest", per_page: "100" })
+    .reply(200, { total_count: 0, check_runs: [] });
+const existingCheckRun = (scope: nock.Scope, name: string, run: Record<string, unknown>, sha = HEAD_SHA) =>
+  scope
+    .get(`${R}/commits/${sha}/check-runs`)
+    .query({ check_name: name, app_id: String(APP_ID), filter: "latest", per_page: "100" })
+    .reply(200, { total_count: 1, check_runs: [{ id: 99, name, app: { id: APP_ID, slug: "branch-steward" }, ...run }] });
+const comments = (scope: nock.Scope, list: Record<string, unknown>[] = []) => scope.get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, list);
+
+describe("pull_request: the flow check", () => {
+  it("fails feature/x → production, tells it to target development, and comments once", async () => {
+    let check: Body = {};
+    let comment: Body = {};
+    const scope = noConfig(mockAuth());
+    noCheckRun(scope, "branch-steward / production")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 1 });
+    comments(scope)
+      .post(`${R}/issues/7/comments`, (b: Body) => ((comment = b), true))
+      .reply(201, { id: 5 });
+
+    await pr({ source: "feature/x", target: "production" });
+
+    expect(check).toMatchObject({
+      name: "branch-steward / production",
+      head_sha: HEAD_SHA,
+      status: "completed",
+      conclusion: "failure",
+      output: { title: "feature/x → production is not an allowed flow" },
+    });
+    expect(check.output?.summary).toContain("Retarget this PR to `development`");
+    expect(check.output?.summary).toContain("defaults apply");
+    expect(check.output?.summary).toMatchSnapshot();
+    expect(String(comment.body)).toMatch(new RegExp(`^${COMMENT_MARKER}`));
+    expect(comment.body).toMatchSnapshot();
+    expect(logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ delivery: "delivery-1", repo: FULL_NAME, pr: 7, verdict: "failure" });
+  });
+
+  it.each([
+    ["development", "sync"],
+    ["hotfix/fix-drift-threshold", "hotfix"],
+  ])("passes %s → production as the %s flow", async (source, flow) => {
+    let check: Body = {};
+    const scope = noConfig(mockAuth());
+    noCheckRun(scope, "branch-steward / production")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 1 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+
+    await pr({ source, target: "production" });
+
+    expect(check).toMatchObject({ status: "completed", conclusion: "success", output: { title: `${flow} flow: ${source} → production is allowed` } });
+  });
+
+  it("after a retarget to development: passes, edits the same comment, and neutralises the old check", async () => {
+    const failing = "❌ **branch-steward**: blocked: feature/x → production is not an allowed flow";
+    let newCheck: Body = {};
+    let oldCheck: Body = {};
+    let edited: Body = {};
+    const scope = noConfig(mockAuth());
+    noCheckRun(scope, "branch-steward / development")
+      .post(`${R}/check-runs`, (b: Body) => ((newCheck = b), true))
+      .reply(201, { id: 2 });
+    comments(scope, [
+      { id: 3, user: { login: "alice" }, body: `${COMMENT_MARKER} quoted by a human` },
+      { id: 5, user: { login: BOT_LOGIN }, body: `${COMMENT_MARKER}\n${failing}` },
+    ])
+      .patch(`${R}/issues/comments/5`, (b: Body) => ((edited = b), true))
+      .reply(200, { id: 5 });
+    existingCheckRun(scope, "branch-steward / production", { status: "completed", conclusion: "failure", output: { title: "x", summary: "y" } })
+      .get(`${R}/commits/${HEAD_SHA}/pulls`)
+      .reply(200, [{ number: 7, state: "open", head: { sha: HEAD_SHA }, base: { ref: "development" } }])
+      .patch(`${R}/check-runs/99`, (b: Body) => ((oldCheck = b), true))
+      .reply(200, { id: 99 });
+
+    await receive(
+      pullRequestPayload({ action: "edited", source: "feature/x", target: "development", changes: { base: { ref: { from: "production" }, sha: { from: "abc" } } } }),
+    );
+
+    expect(newCheck).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
+    expect(String(edited.body)).toContain("allowed: the feature flow");
+    expect(oldCheck).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "PR now targets development" } });
+  });
+
+  it("keeps the old target's check when another open PR with the same head still targets it", async () => {
+    const scope = noConfig(mockAuth());
+    noCheckRun(scope, "branch-steward / development").post(`${R}/check-runs`).reply(201, { id: 2 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    existingCheckRun(scope, "branch-steward / production", { status: "completed", conclusion: "success", output: { title: "x", summary: "y" } })
+      .get(`${R}/commits/${HEAD_SHA}/pulls`)
+      .reply(200, [
+        { number: 7, state: "open", head: { sha: HEAD_SHA }, base: { ref: "development" } },
+        { number: 8, state: "open", head: { sha: HEAD_SHA }, base: { ref: "production" } },
+      ]);
+
+    await receive(pullRequestPayload({ action: "edited", source: "development", target: "development", changes: { base: { ref: { from: "production" } } } }));
+    expect(logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ retarget: "kept" });
+  });
+
+  it("writes nothing when the check and the comment are already up to date", async () => {
+    // First delivery: capture what the app writes.
+    let check: Body = {};
+    let comment: Body = {};
+    const first = noConfig(mockAuth());
+    noCheckRun(first, "branch-steward / production")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 99 });
+    comments(first)
+      .post(`${R}/issues/7/comments`, (b: Body) => ((comment = b), true))
+      .reply(201, { id: 5 });
+    await pr({ source: "development", target: "production", action: "synchronize" });
+
+    // The same delivery again: GitHub now holds exactly that; only reads may happen.
+    const again = noConfig(nock(API));
+    existingCheckRun(again, "branch-steward / production", { status: check.status, conclusion: check.conclusion, output: check.output });
+    comments(again, [{ id: 5, user: { login: BOT_LOGIN }, body: comment.body }]);
+    await pr({ source: "development", target: "production", action: "synchronize" });
+
+    expect(logs.filter((l) => l.msg === "evaluated pull request").map((l) => [l.check, l.comment])).toEqual([
+      ["created", "created"],
+      ["unchanged", "unchanged"],
+    ]);
+  });
+
+  it("does not check or comment on PRs into branches it does not govern", async () => {
+    comments(mockAuth().get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(404).get(`/repos/acme/.github/contents/.github%2Fbranch-steward.yml`).reply(404));
+    await pr({ source: "feature/x", target: "release/2026" });
+  });
+
+  it("tells an old comment that the PR moved to an ungoverned branch, without creating one", async () => {
+    let edited: Body = {};
+    let oldCheck: Body = {};
+    const scope = noConfig(mockAuth());
+    comments(scope, [{ id: 5, user: { login: BOT_LOGIN }, body: `${COMMENT_MARKER}\nold` }])
+      .patch(`${R}/issues/comments/5`, (b: Body) => ((edited = b), true))
+      .reply(200, {});
+    existingCheckRun(scope, "branch-steward / development", { status: "completed", conclusion: "success", output: { title: "x", summary: "y" } })
+      .get(`${R}/commits/${HEAD_SHA}/pulls`)
+      .reply(200, [{ number: 7, state: "open", head: { sha: HEAD_SHA }, base: { ref: "sandbox" } }])
+      .patch(`${R}/check-runs/99`, (b: Body) => ((oldCheck = b), true))
+      .reply(200, {});
+    await receive(pullRequestPayload({ action: "edited", source: "feature/x", target: "sandbox", changes: { base: { ref: { from: "development" } } } }));
+    expect(String(edited.body)).toContain("does not govern");
+    expect(oldCheck).toMatchObject({ conclusion: "neutral", output: { title: "PR now targets sandbox" } });
+  });
+
+  it("reports a bad config as a failing check that names the key and the file", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), "branches:\n  production: main\nflows:\n  - name: sync\n    kind: sync\n    form: development\n    into: main\n");
+    noCheckRun(scope, "branch-steward / main")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 1 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+
+    await pr({ source: "development", target: "main" });
+
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "Configuration error: 2 problems in .github/branch-steward.yml" } });
+    expect(check.output?.summary).toContain("`flows[0].form`: unknown key \"form\"");
+    expect(check.output?.summary).toContain("`flows[0].from`");
+    expect(check.output?.summary).toContain("default branch");
+  });
+
+  it("reports YAML that does not parse as a failing check, with the line", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), "branches:\n  production: [main\n");
+    noCheckRun(scope, "branch-steward / production")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 1 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+
+    await pr({ source: "development", target: "production" });
+
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "Configuration error: 1 problem in .github/branch-steward.yml" } });
+    expect(check.output?.summary).toMatch(/invalid YAML.*at line \d+, column \d+/);
+  });
+
+  it("does not comment when comments are turned off", async () => {
+    const scope = configFile(mockAuth(), "comment:\n  enabled: false\n");
+    noCheckRun(scope, "branch-steward / development").post(`${R}/check-runs`).reply(201, { id: 1 });
+    await pr({ source: "feature/x", target: "development" });
+  });
+
+  it("fails the delivery (so it can be redelivered) when GitHub errors while reporting", async () => {
+    const scope = noConfig(mockAuth());
+    noCheckRun(scope, "branch-steward / production").post(`${R}/check-runs`).reply(500, { message: "Server Error" });
+    await expect(pr({ source: "development", target: "production" })).rejects.toThrow();
+    expect(logs.find((l) => l.level >= 50)).toMatchObject({ delivery: "delivery-1", pr: 7 });
+    expect(JSON.stringify(logs)).not.toContain("ghs_test");
+  });
+
+  it("ignores a malformed payload with a log line and no request", async () => {
+    const payload = pullRequestPayload({ action: "opened", source: "feature/x", target: "production" });
+    delete (payload.pull_request as Record<string, unknown>).head;
+    await receive(payload);
+    expect(logs.find((l) => l.msg === "ignored: malformed pull_request payload")).toMatchObject({ problem: expect.stringContaining("head") });
+  });
+
+  it("ignores edits that do not change the base, and closed PRs", async () => {
+    await receive(pullRequestPayload({ action: "edited", source: "feature/x", target: "production", changes: { title: { from: "old" } } }));
+    await pr({ source: "feature/x", target: "production", state: "closed", action: "reopened" });
+  });
+
+  it("checks a fork PR like any other, and never calls its development branch a sync", async () => {
+    let check: Body = {};
+    const scope = noConfig(mockAuth());
+    noCheckRun(scope, "branch-steward / production")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+    await pr({ source: "development", target: "production", fork: "mallory/forecast" });
+    expect(check).toMatchObject({ conclusion: "failure" });
+    expect(check.output?.summary).toContain("mallory/forecast");
+  });
+});
+
+describe("check_run.rerequested", () => {
+  it("re-evaluates the open PRs of our check, found through the API (fork PRs have none in the payload)", async () => {
+    let check: Body = {};
+    const scope = mockAuth()
+      .get(`${R}/commits/${HEAD_SHA}/pulls`)
+      .reply(200, [
+        {
+          number: 7,
+          state: "open",
+          html_url: `https://github.com/${FULL_NAME}/pull/7`,
+          head: { ref: "feature/x", sha: HEAD_SHA, repo: { full_name: "contributor/forecast" } },
+          base: { ref: "development", repo: { full_name: FULL_NAME } },
+        },
+        { number: 9, state: "closed", head: { sha: HEAD_SHA }, base: { ref: "development" } },
+      ]);
+    noConfig(scope);
+    existingCheckRun(scope, "branch-steward / development", { status: "completed", conclusion: "failure", output: { title: "stale", summary: "stale" } })
+      .patch(`${R}/check-runs/99`, (b: Body) => ((check = b), true))
+      .reply(200, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+
+    await receive(checkRunRerequestedPayload({ name: "branch-steward / development", appId: APP_ID }), "check_run");
+
+    expect(check).toMatchObject({ conclusion: "success" });
+  });
+
+  it("ignores a look-alike check from another app", async () => {
+    nock(API).get("/app").reply(200, { id: APP_ID, slug: "branch-steward" });
+    await receive(checkRunRerequestedPayload({ name: "branch-steward / development", appId: 777 }), "check_run");
+  });
+});

@@ -7,7 +7,7 @@ import { loadConfig } from "../config/load.js";
 import { checkName, evaluatePullRequest, retargetedEvaluation, type Evaluation } from "../policy/evaluation.js";
 import { renderCheck } from "../render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../render/comment.js";
-import { findCheckRun, writeCheckRun, type CheckWrite } from "../github/checks.js";
+import { findCheckRun, isUnchanged, writeCheckRun, type CheckWrite } from "../github/checks.js";
 import { findMarkedComment, writeComment, type CommentWrite } from "../github/comments.js";
 import type { AppIdentity } from "../github/identity.js";
 import type { RepoRef } from "../github/types.js";
@@ -28,6 +28,7 @@ export async function evaluateAndReport(
   repo: RepoRef,
   pr: PullRequestFacts,
   me: AppIdentity,
+  options: { force?: boolean } = {},
 ): Promise<ReportResult> {
   const config = await loadConfig(context);
   const evaluation = evaluatePullRequest(pr.route, config);
@@ -41,25 +42,21 @@ export async function evaluateAndReport(
     return { governed: false, comment: written };
   }
 
-  const check = await reportCheck(context, repo, pr.headSha, evaluation, me);
+  // Our check on this head is read first. The comment is written before the check, so an
+  // unchanged check proves the comment already carries this verdict: one read saved per event.
+  const name = checkName(evaluation.target);
+  const existing = await findCheckRun(context.octokit, { ...repo, sha: pr.headSha, name, appId: me.id });
+  const output = renderCheck(evaluation);
+  if (existing && isUnchanged(existing, evaluation, output) && !options.force) {
+    return { governed: true, verdict: verdictOf(evaluation), check: "unchanged", comment: "unchanged" };
+  }
   let written: CommentWrite | undefined;
   if (config.config.comment.enabled) {
-    const existing = await findMarkedComment(context.octokit, comment);
-    written = await writeComment(context.octokit, comment, existing, renderComment(evaluation, { checksUrl }));
+    const current = await findMarkedComment(context.octokit, comment);
+    written = await writeComment(context.octokit, comment, current, renderComment(evaluation, { checksUrl }));
   }
+  const check = await writeCheckRun(context.octokit, { ...repo, sha: pr.headSha, name }, existing, evaluation, output);
   return { governed: true, verdict: verdictOf(evaluation), check, comment: written };
-}
-
-export async function reportCheck(
-  context: ReportContext,
-  repo: RepoRef,
-  sha: string,
-  evaluation: Evaluation,
-  me: AppIdentity,
-): Promise<CheckWrite> {
-  const name = checkName(evaluation.target);
-  const existing = await findCheckRun(context.octokit, { ...repo, sha, name, appId: me.id });
-  return writeCheckRun(context.octokit, { ...repo, sha, name }, existing, evaluation, renderCheck(evaluation));
 }
 
 /** After a retarget, the old target's check on this SHA says where the PR went (if we wrote one). */

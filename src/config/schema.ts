@@ -78,6 +78,41 @@ export const DEFAULT_FLOWS: z.input<typeof flow>[] = [
   },
 ];
 
+/** A duration such as `90m`, `24h` or `7d`, in seconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(s|m|h|d)$/, "use a number and a unit: s, m, h or d (e.g. 24h)")
+  .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as "s" | "m" | "h" | "d"]);
+
+const checkNamePattern = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    const error = compilePattern(value, {}).error;
+    if (error) ctx.addIssue({ code: "custom", message: error });
+  });
+
+const requiredCheck = z.union([
+  checkNamePattern.transform((name) => ({ name, app: undefined, max_age: undefined })),
+  z.strictObject({
+    name: checkNamePattern.meta({ description: "Check run name or commit status context: exact, glob or /regex/." }),
+    app: z.string().min(1).optional().meta({ description: "Slug of the app that must report it (e.g. github-actions)." }),
+    max_age: duration.optional().meta({ description: "A passing result older than this does not count (e.g. 24h)." }),
+  }),
+]);
+
+const validation = z.strictObject({
+  required: z.array(requiredCheck).meta({ description: "Checks that must pass on the PR head before it may merge." }),
+  opt_out: z
+    .boolean()
+    .default(false)
+    .meta({ description: "With an empty `required` list: explicitly require no validation for this flow." }),
+});
+
+const protection = z.strictObject({
+  required_approvals: z.number().int().min(0).max(6).meta({ description: "Approving reviews branch protection requires." }),
+});
+
 export const configSchema = z
   .strictObject({
     _extends: z
@@ -104,6 +139,21 @@ export const configSchema = z
       .min(1)
       .prefault(DEFAULT_FLOWS)
       .meta({ description: "Allowed source → target pairs, tried in order; the first match wins." }),
+    validation: z
+      .record(z.string().min(1), validation)
+      .default({})
+      .meta({
+        description:
+          "Required checks per flow name, e.g. `sync: { required: [inference-tests, drift-detection, performance] }`. A sync-kind flow without an entry fails closed.",
+      }),
+    up_to_date: z
+      .array(pattern)
+      .default(["{production}"])
+      .meta({ description: "Targets whose PRs must contain the target's head (git merge-base --is-ancestor)." }),
+    protection: z
+      .record(z.string().min(1), protection)
+      .default({ "{production}": { required_approvals: 2 }, "{development}": { required_approvals: 1 } })
+      .meta({ description: "Branch protection `branch-steward protect` applies, per branch (placeholders allowed)." }),
     comment: z
       .strictObject({
         enabled: z.boolean().default(true).meta({ description: "Post one status comment on each governed PR." }),

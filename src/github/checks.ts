@@ -15,31 +15,14 @@ export interface ExistingCheckRun {
   readonly htmlUrl: string | null;
 }
 
-export async function findCheckRun(
-  octokit: Octokit,
-  where: RepoRef & { sha: string; name: string; appId: number },
-): Promise<ExistingCheckRun | undefined> {
-  const { data } = await octokit.rest.checks.listForRef({
-    owner: where.owner,
-    repo: where.repo,
-    ref: where.sha,
-    check_name: where.name,
-    app_id: where.appId,
-    filter: "latest",
-    per_page: 100,
-  });
-  const run = data.check_runs
-    .filter((r) => r.name === where.name && r.app?.id === where.appId)
-    .sort((a, b) => b.id - a.id)[0];
-  if (!run) return undefined;
-  return {
-    id: run.id,
-    status: run.status,
-    conclusion: run.conclusion ?? null,
-    title: run.output?.title ?? null,
-    summary: run.output?.summary ?? null,
-    htmlUrl: run.html_url ?? null,
-  };
+/** Our latest run of `name` among a commit's check runs. */
+export function ourRun(
+  runs: readonly { id: number; appId: number | null; name: string; status: string; conclusion: string | null; title: string | null; summary: string | null; url: string | null }[],
+  name: string,
+  appId: number,
+): ExistingCheckRun | undefined {
+  const run = runs.filter((r) => r.name === name && r.appId === appId).sort((a, b) => b.id - a.id)[0];
+  return run && { id: run.id, status: run.status, conclusion: run.conclusion, title: run.title, summary: run.summary, htmlUrl: run.url };
 }
 
 export type CheckWrite = "created" | "updated" | "unchanged";

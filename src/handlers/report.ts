@@ -4,10 +4,12 @@
  */
 import type { Context } from "probot";
 import { loadConfig } from "../config/load.js";
-import { checkName, evaluatePullRequest, retargetedEvaluation, type Evaluation } from "../policy/evaluation.js";
+import { checkName, evaluatePullRequest, gateNeeds, retargetedEvaluation, type Evaluation } from "../policy/evaluation.js";
+import { evaluateFlow } from "../policy/flow.js";
 import { renderCheck } from "../render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../render/comment.js";
-import { findCheckRun, isUnchanged, writeCheckRun, type CheckWrite } from "../github/checks.js";
+import { isUnchanged, ourRun, writeCheckRun, type CheckWrite } from "../github/checks.js";
+import { listCheckRuns, readGateFacts } from "../github/gate-facts.js";
 import { findMarkedComment, writeComment, type CommentWrite } from "../github/comments.js";
 import type { AppIdentity } from "../github/identity.js";
 import type { RepoRef } from "../github/types.js";
@@ -31,21 +33,30 @@ export async function evaluateAndReport(
   options: { force?: boolean } = {},
 ): Promise<ReportResult> {
   const config = await loadConfig(context);
-  const evaluation = evaluatePullRequest(pr.route, config);
-  const checksUrl = `${pr.htmlUrl}/checks`;
+  const flow = evaluateFlow(pr.route, config.config);
   const comment = { ...repo, issueNumber: pr.number, marker: COMMENT_MARKER, botLogin: me.botLogin };
 
-  if (!evaluation) {
+  if (!flow.governed) {
     // Not governed: no check and no new comment; an old comment from a governed target says so.
     const existing = await findMarkedComment(context.octokit, comment);
     const written = existing ? await writeComment(context.octokit, comment, existing, renderUngovernedComment(pr.route.target)) : "absent";
     return { governed: false, comment: written };
   }
 
+  const runs = await listCheckRuns(context.octokit, { ...repo, sha: pr.headSha });
+  const needs = config.ok ? gateNeeds(flow, config.config) : null;
+  const now = new Date();
+  const facts = needs
+    ? await readGateFacts(context.octokit, repo, { ...pr, flow }, needs, config.config.branches, runs, me.id, now)
+    : { now };
+  const evaluation = evaluatePullRequest(pr.route, config, facts);
+  if (!evaluation) throw new Error("unreachable: a governed flow always evaluates");
+  const checksUrl = `${pr.htmlUrl}/checks`;
+
   // Our check on this head is read first. The comment is written before the check, so an
   // unchanged check proves the comment already carries this verdict: one read saved per event.
   const name = checkName(evaluation.target);
-  const existing = await findCheckRun(context.octokit, { ...repo, sha: pr.headSha, name, appId: me.id });
+  const existing = ourRun(runs, name, me.id);
   const output = renderCheck(evaluation);
   if (existing && isUnchanged(existing, evaluation, output) && !options.force) {
     return { governed: true, verdict: verdictOf(evaluation), check: "unchanged", comment: "unchanged" };
@@ -68,7 +79,7 @@ export async function concludeRetargeted(
   me: AppIdentity,
 ): Promise<CheckWrite | "kept"> {
   const name = checkName(oldTarget);
-  const existing = await findCheckRun(context.octokit, { ...repo, sha: pr.headSha, name, appId: me.id });
+  const existing = ourRun(await listCheckRuns(context.octokit, { ...repo, sha: pr.headSha }), name, me.id);
   if (!existing) return "unchanged";
   // The same commit may head another open PR into the old target: its check stays.
   const { data: pulls } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: pr.headSha });

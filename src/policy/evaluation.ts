@@ -3,7 +3,18 @@
  * check and the conclusion they add up to. Pure.
  */
 import type { ConfigIssue, ConfigResult } from "../config/parse.js";
-import { evaluateFlow, type FlowVerdict, type PullRequestRoute } from "./flow.js";
+import type { Config } from "../config/schema.js";
+import { evaluateFlow, placeholdersOf, type FlowVerdict, type PullRequestRoute } from "./flow.js";
+import {
+  evaluateRequiredChecks,
+  hotfixLineageRule,
+  noValidationRule,
+  upToDateRule,
+  type CommitSummary,
+  type ObservedCheck,
+  type RequiredCheck,
+} from "./gate.js";
+import { compilePattern, matches } from "./patterns.js";
 
 export type Outcome = "pass" | "fail" | "pending";
 
@@ -43,8 +54,54 @@ export function conclude(rules: readonly RuleResult[]): Pick<Evaluation, "status
   return { status: "completed", conclusion: "success" };
 }
 
+/** What the gate rules need read from GitHub for an allowed flow. */
+export interface GateNeeds {
+  readonly required: readonly RequiredCheck[];
+  /** The sync flow has no validation configured (fails closed unless opted out). */
+  readonly unconfigured?: { readonly flowName: string; readonly optedOut: boolean };
+  readonly upToDate: boolean;
+  readonly lineage: boolean;
+}
+
+/** Facts the shell read from GitHub, as the GateNeeds asked. */
+export interface GateFacts {
+  readonly now: Date;
+  readonly checks?: readonly ObservedCheck[];
+  readonly behind?: { readonly behindBy: number; readonly missing: readonly CommitSummary[] };
+  readonly lineageOffending?: readonly CommitSummary[];
+}
+
+export function gateNeeds(flow: FlowVerdict, config: Config): GateNeeds | null {
+  if (!flow.governed || !flow.allowed) return null;
+  const entry = config.validation[flow.flow.name];
+  const required = (entry?.required ?? []).map((r) => ({ name: r.name, app: r.app, maxAgeSeconds: r.max_age }));
+  const unconfigured =
+    flow.flow.kind === "sync" && required.length === 0 ? { flowName: flow.flow.name, optedOut: entry?.opt_out === true } : undefined;
+  const p = placeholdersOf(config);
+  return {
+    required,
+    unconfigured,
+    upToDate: config.up_to_date.some((t) => matches(compilePattern(t, p), flow.target)),
+    lineage: flow.flow.kind === "hotfix",
+  };
+}
+
+function gateRules(flow: FlowVerdict, needs: GateNeeds, facts: GateFacts, config: Config): RuleResult[] {
+  const rules: RuleResult[] = [];
+  if (needs.unconfigured) rules.push(noValidationRule(needs.unconfigured.flowName, needs.unconfigured.optedOut));
+  rules.push(...evaluateRequiredChecks(needs.required, facts.checks ?? [], facts.now));
+  if (needs.upToDate && facts.behind) {
+    const isSync = flow.governed && flow.allowed && flow.flow.kind === "sync";
+    rules.push(upToDateRule(flow.target, facts.behind.behindBy, facts.behind.missing, isSync));
+  }
+  if (needs.lineage && facts.lineageOffending) {
+    rules.push(hotfixLineageRule(config.branches.production, config.branches.development, facts.lineageOffending));
+  }
+  return rules;
+}
+
 /** Evaluates a PR; `null` when its target is not governed (no check, no comment). */
-export function evaluatePullRequest(route: PullRequestRoute, configResult: ConfigResult): Evaluation | null {
+export function evaluatePullRequest(route: PullRequestRoute, configResult: ConfigResult, facts: GateFacts = { now: new Date(0) }): Evaluation | null {
   const flow = evaluateFlow(route, configResult.config);
   if (!flow.governed) return null;
 
@@ -71,15 +128,32 @@ export function evaluatePullRequest(route: PullRequestRoute, configResult: Confi
   const flowRule: RuleResult = flow.allowed
     ? { rule: "Source → target flow", outcome: "pass", detail: flow.reason }
     : { rule: "Source → target flow", outcome: "fail", detail: flow.reason, fix: flow.fix };
-  const rules = [flowRule];
+  const needs = gateNeeds(flow, configResult.config);
+  const rules = [flowRule, ...(needs ? gateRules(flow, needs, facts, configResult.config) : [])];
   const verdict = conclude(rules);
+  const failing = rules.filter((r) => r.outcome === "fail").map((r) => r.rule);
+  const waiting = rules.filter((r) => r.outcome === "pending").map((r) => r.rule);
+  const pair = `${route.source} → ${route.target}`;
+  let title: string;
+  let headline: string;
+  if (!flow.allowed) {
+    title = `${pair} is not an allowed flow`;
+    headline = `blocked: ${pair} is not an allowed flow`;
+  } else if (failing.length) {
+    title = `${flow.flow.name} flow blocked: ${failing.join(", ")}`;
+    headline = `blocked: ${failing.join(", ")}`;
+  } else if (waiting.length) {
+    title = `${flow.flow.name} flow waiting for ${waiting.length} check${waiting.length === 1 ? "" : "s"}`;
+    headline = `waiting for validation`;
+  } else {
+    title = `${flow.flow.name} flow: ${pair} is allowed`;
+    headline = `allowed: the ${flow.flow.name} flow`;
+  }
   return {
     target: route.target,
     ...verdict,
-    title: flow.allowed
-      ? `${flow.flow.name} flow: ${route.source} → ${route.target} is allowed`
-      : `${route.source} → ${route.target} is not an allowed flow`,
-    headline: flow.allowed ? `allowed: the ${flow.flow.name} flow` : `blocked: ${route.source} → ${route.target} is not an allowed flow`,
+    title,
+    headline,
     rules,
     config: configResult.fromFile ? "file" : "defaults",
     configIssues: [],

@@ -37,17 +37,37 @@ function noConfig(scope: nock.Scope): nock.Scope {
 function configFile(scope: nock.Scope, yaml: string): nock.Scope {
   return scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(200, yaml, { "content-type": "application/vnd.github.raw; charset=utf-8" });
 }
-const noCheckRun = (scope: nock.Scope, name: string, sha = HEAD_SHA) =>
-  scope
-    .get(`${R}/commits/${sha}/check-runs`)
-    .query({ check_name: name, app_id: String(APP_ID), filter: "latest", per_page: "100" })
-    .reply(200, { total_count: 0, check_runs: [] });
+const checkRuns = (scope: nock.Scope, runs: Record<string, unknown>[], sha = HEAD_SHA) =>
+  scope.get(`${R}/commits/${sha}/check-runs`).query({ filter: "latest", per_page: "100" }).reply(200, { total_count: runs.length, check_runs: runs });
+const noCheckRun = (scope: nock.Scope, _name: string, sha = HEAD_SHA) => checkRuns(scope, [], sha);
 const existingCheckRun = (scope: nock.Scope, name: string, run: Record<string, unknown>, sha = HEAD_SHA) =>
-  scope
-    .get(`${R}/commits/${sha}/check-runs`)
-    .query({ check_name: name, app_id: String(APP_ID), filter: "latest", per_page: "100" })
-    .reply(200, { total_count: 1, check_runs: [{ id: 99, name, app: { id: APP_ID, slug: "branch-steward" }, ...run }] });
+  checkRuns(scope, [{ id: 99, name, app: { id: APP_ID, slug: "branch-steward" }, ...run }], sha);
 const comments = (scope: nock.Scope, list: Record<string, unknown>[] = []) => scope.get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, list);
+
+const VALIDATED = "validation:\n  sync:\n    required: [inference-tests, drift-detection, { name: performance, app: ci-bot }]\n  hotfix:\n    required: [inference-tests]\n";
+const run = (name: string, over: Record<string, unknown> = {}) => ({
+  id: Math.floor(Math.random() * 1e6),
+  name,
+  status: "completed",
+  conclusion: "success",
+  html_url: `https://github.com/${FULL_NAME}/runs/${name}`,
+  started_at: "2026-11-26T08:00:00Z",
+  completed_at: "2026-11-26T08:10:00Z",
+  app: { id: 15368, slug: "ci-bot" },
+  output: { title: null, summary: null },
+  ...over,
+});
+const compareReply = (behindBy: number, commits: { sha: string; message: string }[] = []) => ({
+  status: behindBy ? "diverged" : "ahead",
+  ahead_by: 1,
+  behind_by: behindBy,
+  total_commits: commits.length,
+  commits: commits.map((c) => ({ sha: c.sha, commit: { message: c.message } })),
+  files: [],
+});
+const compare = (scope: nock.Scope, basehead: string, reply: object) =>
+  scope.get(`${R}/compare/${basehead.replace(/\//g, "%2F")}`).query({ per_page: "100" }).reply(200, reply);
+const noStatuses = (scope: nock.Scope) => scope.get(`${R}/commits/${HEAD_SHA}/statuses`).query({ per_page: "100" }).reply(200, []);
 
 describe("pull_request: the flow check", () => {
   it("fails feature/x → production, tells it to target development, and comments once", async () => {
@@ -78,20 +98,118 @@ describe("pull_request: the flow check", () => {
     expect(logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ delivery: "delivery-1", repo: FULL_NAME, pr: 7, verdict: "failure" });
   });
 
-  it.each([
-    ["development", "sync"],
-    ["hotfix/fix-drift-threshold", "hotfix"],
-  ])("passes %s → production as the %s flow", async (source, flow) => {
+  it("passes development → production as the sync flow once validation is green and it is up to date", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), VALIDATED);
+    checkRuns(scope, [run("inference-tests"), run("drift-detection"), run("performance")]);
+    noStatuses(scope);
+    compare(scope, `production...${HEAD_SHA}`, compareReply(0));
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
+
+    await pr({ source: "development", target: "production" });
+
+    expect(check).toMatchObject({ status: "completed", conclusion: "success", output: { title: "sync flow: development → production is allowed" } });
+    expect(check.output?.summary).toMatch(/Required check `performance` \(from ci-bot\) \| ✅ pass \| \[performance\]\(.*\): success by ci-bot/);
+  });
+
+  it("passes hotfix/x → production when validated, up to date and cut from production", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), VALIDATED);
+    checkRuns(scope, [run("inference-tests")]);
+    noStatuses(scope);
+    compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix drift threshold" }]));
+    compare(scope, `production...development`, compareReply(0, [{ sha: "dev1", message: "Feature in development" }]));
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
+
+    await pr({ source: "hotfix/fix-drift-threshold", target: "production" });
+
+    expect(check).toMatchObject({ conclusion: "success", output: { title: "hotfix flow: hotfix/fix-drift-threshold → production is allowed" } });
+    expect(check.output?.summary).toContain("Hotfix cut from production | ✅ pass");
+  });
+
+  it("fails a sync closed when no validation checks are configured, and says how to configure them", async () => {
     let check: Body = {};
     const scope = noConfig(mockAuth());
-    noCheckRun(scope, "branch-steward / production")
-      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
-      .reply(201, { id: 1 });
+    noCheckRun(scope, "");
+    compare(scope, `production...${HEAD_SHA}`, compareReply(0));
     comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
-    await pr({ source, target: "production" });
+    await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ status: "completed", conclusion: "success", output: { title: `${flow} flow: ${source} → production is allowed` } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "sync flow blocked: Validation" } });
+    expect(check.output?.summary).toContain("validation: { sync: { required: [{ name: inference-tests }");
+  });
+
+  it("waits (in_progress) for checks that are missing or running, and lists them", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), VALIDATED);
+    checkRuns(scope, [run("inference-tests", { status: "in_progress", conclusion: null, completed_at: null })]);
+    noStatuses(scope);
+    compare(scope, `production...${HEAD_SHA}`, compareReply(0));
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
+
+    await pr({ source: "development", target: "production" });
+
+    expect(check).toMatchObject({ status: "in_progress", output: { title: "sync flow waiting for 3 checks" } });
+    expect(check).not.toHaveProperty("conclusion");
+    expect(check.output?.summary).toContain("Waiting for `drift-detection` to report");
+  });
+
+  it("goes red on a failed check, ignores a look-alike from another app, and counts a failed status", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), VALIDATED);
+    checkRuns(scope, [run("inference-tests"), run("performance", { app: { id: 1, slug: "mallory-app" } })]);
+    scope
+      .get(`${R}/commits/${HEAD_SHA}/statuses`)
+      .query({ per_page: "100" })
+      .reply(200, [
+        { context: "drift-detection", state: "error", target_url: "https://ci/drift", created_at: "2026-11-26T08:00:00Z", updated_at: "2026-11-26T08:05:00Z", creator: { login: "jenkins" } },
+      ]);
+    compare(scope, `production...${HEAD_SHA}`, compareReply(0));
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
+
+    await pr({ source: "development", target: "production" });
+
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "sync flow blocked: Required check `drift-detection`" } });
+    expect(check.output?.summary).toContain("Ignored `performance` from mallory-app: the config requires it from `ci-bot`");
+  });
+
+  it("blocks a sync while production has commits development lacks, and names them", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), VALIDATED);
+    checkRuns(scope, [run("inference-tests"), run("drift-detection"), run("performance")]);
+    noStatuses(scope);
+    compare(scope, `production...${HEAD_SHA}`, compareReply(1));
+    compare(scope, `${HEAD_SHA}...production`, compareReply(0, [{ sha: "abcdef1234", message: "Fix drift threshold (#12)\n\nbody" }]));
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
+
+    await pr({ source: "development", target: "production" });
+
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "sync flow blocked: Up to date with target" } });
+    expect(check.output?.summary).toContain("1 commit behind `production`. Missing from the source: `abcdef1` Fix drift threshold (#12)");
+  });
+
+  it("refuses a hotfix cut from development and lists the offending commits", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), VALIDATED);
+    checkRuns(scope, [run("inference-tests")]);
+    noStatuses(scope);
+    compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }, { sha: "f1x", message: "Fix" }]));
+    compare(scope, `production...development`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }]));
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
+
+    await pr({ source: "hotfix/x", target: "production" });
+
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "hotfix flow blocked: Hotfix cut from production" } });
+    expect(check.output?.summary).toContain("`dev1aaa` Unvalidated model");
+    expect(check.output?.summary).toContain("git switch -c hotfix/<name> origin/production");
   });
 
   it("after a retarget to development: passes, edits the same comment, and neutralises the old check", async () => {
@@ -144,20 +262,20 @@ describe("pull_request: the flow check", () => {
     let check: Body = {};
     let comment: Body = {};
     const first = noConfig(mockAuth());
-    noCheckRun(first, "branch-steward / production")
+    noCheckRun(first, "branch-steward / development")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, { id: 99 });
     comments(first)
       .post(`${R}/issues/7/comments`, (b: Body) => ((comment = b), true))
       .reply(201, { id: 5 });
-    await pr({ source: "development", target: "production", action: "synchronize" });
+    await pr({ source: "feature/x", target: "development", action: "synchronize" });
 
     // The same delivery again: GitHub now holds exactly that; only reads may happen.
     // The comment is written before the check, so an unchanged check needs no comment read.
     const again = noConfig(nock(API));
-    existingCheckRun(again, "branch-steward / production", { status: check.status, conclusion: check.conclusion, output: check.output });
-    await pr({ source: "development", target: "production", action: "synchronize" });
-    expect(comment.body).toContain("allowed: the sync flow");
+    existingCheckRun(again, "branch-steward / development", { status: check.status, conclusion: check.conclusion, output: check.output });
+    await pr({ source: "feature/x", target: "development", action: "synchronize" });
+    expect(comment.body).toContain("allowed: the feature flow");
 
     expect(logs.filter((l) => l.msg === "evaluated pull request").map((l) => [l.check, l.comment])).toEqual([
       ["created", "created"],
@@ -225,9 +343,9 @@ describe("pull_request: the flow check", () => {
 
   it("fails the delivery (so it can be redelivered) when GitHub errors while reporting", async () => {
     const scope = noConfig(mockAuth());
-    noCheckRun(scope, "branch-steward / production");
+    noCheckRun(scope, "branch-steward / development");
     comments(scope).post(`${R}/issues/7/comments`).reply(500, { message: "Server Error" });
-    await expect(pr({ source: "development", target: "production" })).rejects.toThrow();
+    await expect(pr({ source: "feature/x", target: "development" })).rejects.toThrow();
     expect(logs.find((l) => l.level >= 50)).toMatchObject({ delivery: "delivery-1", pr: 7 });
     expect(JSON.stringify(logs)).not.toContain("ghs_test");
   });

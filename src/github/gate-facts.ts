@@ -1,0 +1,104 @@
+/**
+ * Reads what the gate rules need from GitHub: the checks and statuses on the PR head, how far
+ * the PR is behind its target, and which of a hotfix's commits come from development only.
+ */
+import type { GateFacts, GateNeeds } from "../policy/evaluation.js";
+import type { FlowVerdict } from "../policy/flow.js";
+import type { CommitSummary, ObservedCheck } from "../policy/gate.js";
+import type { Octokit, RepoRef } from "./types.js";
+
+export interface CheckRunRecord extends ObservedCheck {
+  readonly id: number;
+  readonly appId: number | null;
+  readonly title: string | null;
+  readonly summary: string | null;
+}
+
+/** Every latest check run on a commit: ours is found among them, the others are evidence. */
+export async function listCheckRuns(octokit: Octokit, where: RepoRef & { sha: string }): Promise<CheckRunRecord[]> {
+  const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
+    owner: where.owner,
+    repo: where.repo,
+    ref: where.sha,
+    filter: "latest",
+    per_page: 100,
+  });
+  return runs.map((r) => ({
+    id: r.id,
+    appId: r.app?.id ?? null,
+    source: "check_run",
+    name: r.name,
+    reporter: r.app?.slug ?? null,
+    status: r.status,
+    conclusion: r.conclusion ?? null,
+    url: r.html_url ?? r.details_url ?? null,
+    startedAt: r.started_at ?? null,
+    completedAt: r.completed_at ?? null,
+    title: r.output?.title ?? null,
+    summary: r.output?.summary ?? null,
+  }));
+}
+
+/** Commit statuses, newest first as GitHub lists them; `error` counts as a failure. */
+async function listStatuses(octokit: Octokit, where: RepoRef & { sha: string }): Promise<ObservedCheck[]> {
+  const { data } = await octokit.rest.repos.listCommitStatusesForRef({ owner: where.owner, repo: where.repo, ref: where.sha, per_page: 100 });
+  return data.map((s) => ({
+    source: "status",
+    name: s.context,
+    reporter: s.creator?.login ?? null,
+    status: s.state === "pending" ? "pending" : "completed",
+    conclusion: s.state === "pending" ? null : s.state === "error" ? "failure" : s.state,
+    url: s.target_url ?? null,
+    startedAt: s.updated_at ?? s.created_at,
+    completedAt: s.state === "pending" ? null : s.updated_at,
+  }));
+}
+
+const summarize = (c: { sha: string; commit: { message: string } }): CommitSummary => ({
+  sha: c.sha,
+  title: c.commit.message.split("\n")[0] ?? "",
+});
+
+async function compare(octokit: Octokit, repo: RepoRef, base: string, head: string) {
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${head}`, per_page: 100 });
+  return data;
+}
+
+export async function readGateFacts(
+  octokit: Octokit,
+  repo: RepoRef,
+  pr: { headSha: string; flow: FlowVerdict },
+  needs: GateNeeds,
+  branches: { production: string; development: string },
+  runs: readonly CheckRunRecord[],
+  ourAppId: number,
+  now: Date,
+): Promise<GateFacts> {
+  const target = pr.flow.target;
+  const isSync = pr.flow.governed && pr.flow.allowed && pr.flow.flow.kind === "sync";
+  const facts: { -readonly [K in keyof GateFacts]: GateFacts[K] } = { now };
+  const compares = new Map<string, ReturnType<typeof compare>>();
+  const cmp = (base: string, head: string) => {
+    const key = `${base}...${head}`;
+    if (!compares.has(key)) compares.set(key, compare(octokit, repo, base, head));
+    return compares.get(key) as ReturnType<typeof compare>;
+  };
+  if (needs.required.length > 0) {
+    const statuses = await listStatuses(octokit, { ...repo, sha: pr.headSha });
+    facts.checks = [...runs.filter((r) => r.appId !== ourAppId), ...statuses];
+  }
+  if (needs.upToDate) {
+    const ahead = await cmp(target, pr.headSha);
+    const missing = isSync && ahead.behind_by > 0 ? (await cmp(pr.headSha, target)).commits.map(summarize) : [];
+    facts.behind = { behindBy: ahead.behind_by, missing };
+  }
+  if (needs.lineage) {
+    const [prCommits, developmentOnly] = await Promise.all([
+      cmp(branches.production, pr.headSha),
+      cmp(branches.production, branches.development),
+    ]);
+    const devShas = new Set(developmentOnly.commits.map((c) => c.sha));
+    facts.lineageOffending = prCommits.commits.filter((c) => devShas.has(c.sha)).map(summarize);
+  }
+  return facts;
+}

@@ -1,0 +1,149 @@
+/**
+ * The staging validation gate, up-to-date and hotfix lineage rules. Pure: the handler
+ * gathers check runs, statuses and compares; these functions turn them into rule rows.
+ */
+import { compilePattern, matches } from "./patterns.js";
+import type { RuleResult } from "./evaluation.js";
+
+/** A required check from the config: a name (exact, glob or /regex/), optionally pinned to an app. */
+export interface RequiredCheck {
+  readonly name: string;
+  readonly app?: string | undefined;
+  /** Maximum age of a passing result, in seconds. */
+  readonly maxAgeSeconds?: number | undefined;
+}
+
+/** A check run or commit status seen on the PR head. */
+export interface ObservedCheck {
+  readonly source: "check_run" | "status";
+  readonly name: string;
+  /** The app slug that reported a check run; for a status, its creator's login. */
+  readonly reporter: string | null;
+  /** Check runs: queued | in_progress | completed (| waiting | requested | pending). Statuses: pending | completed. */
+  readonly status: string;
+  /** success, failure, neutral, skipped, cancelled, timed_out, action_required, stale; statuses map error → failure. */
+  readonly conclusion: string | null;
+  readonly url: string | null;
+  /** When it started or was last updated (ISO 8601). Orders results of the same name. */
+  readonly startedAt: string | null;
+  readonly completedAt: string | null;
+}
+
+const PASSING = new Set(["success", "neutral", "skipped"]);
+
+/** The latest result per name (check runs and statuses alike), newest first by start time. */
+export function latestByName(observed: readonly ObservedCheck[]): ObservedCheck[] {
+  const byName = new Map<string, ObservedCheck>();
+  for (const check of observed) {
+    const current = byName.get(check.name);
+    if (!current || (check.startedAt ?? "") > (current.startedAt ?? "")) byName.set(check.name, check);
+  }
+  return [...byName.values()];
+}
+
+const reporterMatches = (check: ObservedCheck, app: string): boolean =>
+  check.source === "check_run" ? check.reporter === app : check.reporter === `${app}[bot]` || check.reporter === app;
+
+export function humanAge(seconds: number): string {
+  if (seconds < 90) return `${Math.max(0, Math.round(seconds))} s ago`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 36 * 3600) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} d ago`;
+}
+
+function describeResult(check: ObservedCheck, now: Date): string {
+  const link = check.url ? `[${check.name}](${check.url})` : `\`${check.name}\``;
+  const by = check.reporter ? ` by ${check.reporter}` : "";
+  const state = check.status === "completed" ? (check.conclusion ?? "completed") : check.status;
+  const age = check.completedAt ? `, ${humanAge((now.getTime() - Date.parse(check.completedAt)) / 1000)}` : "";
+  return `${link}: ${state}${by}${age}`;
+}
+
+/** One row per required check: pass, fail, or pending while it runs or has not appeared. */
+export function evaluateRequiredChecks(
+  required: readonly RequiredCheck[],
+  observed: readonly ObservedCheck[],
+  now: Date,
+): RuleResult[] {
+  const latest = latestByName(observed);
+  return required.map((req) => {
+    const pattern = compilePattern(req.name, {});
+    const named = latest.filter((c) => c.name === req.name || matches(pattern, c.name));
+    const trusted = req.app ? named.filter((c) => reporterMatches(c, req.app as string)) : named;
+    const ignored = named.filter((c) => !trusted.includes(c));
+    const ignoredNote = ignored.length
+      ? ` Ignored ${ignored.map((c) => `\`${c.name}\` from ${c.reporter ?? "an unknown source"}`).join(", ")}: the config requires it from \`${req.app}\`.`
+      : "";
+    const rule = `Required check \`${req.name}\`${req.app ? ` (from ${req.app})` : ""}`;
+    if (trusted.length === 0) {
+      return { rule, outcome: "pending", detail: `Waiting for \`${req.name}\` to report on this commit.${ignoredNote}` };
+    }
+    const running = trusted.filter((c) => c.status !== "completed");
+    const failed = trusted.filter((c) => c.status === "completed" && !PASSING.has(c.conclusion ?? ""));
+    const stale = req.maxAgeSeconds
+      ? trusted.filter((c) => c.status === "completed" && c.completedAt && (now.getTime() - Date.parse(c.completedAt)) / 1000 > (req.maxAgeSeconds as number))
+      : [];
+    const detail = trusted.map((c) => describeResult(c, now)).join("; ") + ignoredNote;
+    if (failed.length) {
+      return { rule, outcome: "fail", detail, fix: `Fix the cause and re-run ${failed.map((c) => `\`${c.name}\``).join(", ")} on this commit.` };
+    }
+    if (running.length) return { rule, outcome: "pending", detail };
+    if (stale.length) {
+      return { rule, outcome: "fail", detail: `${detail} — older than the allowed ${humanAge(req.maxAgeSeconds as number).replace(" ago", "")}.`, fix: "Re-run the validation on this commit." };
+    }
+    return { rule, outcome: "pass", detail };
+  });
+}
+
+/** The row for a sync flow with no validation configured: fail closed, unless opted out. */
+export function noValidationRule(flowName: string, optedOut: boolean): RuleResult {
+  if (optedOut) return { rule: "Validation", outcome: "pass", detail: "No validation required by config." };
+  return {
+    rule: "Validation",
+    outcome: "fail",
+    detail: `No validation checks are configured for the ${flowName} flow, so nothing proves this commit was validated.`,
+    fix: `Name the staging checks in .github/branch-steward.yml, e.g. \`validation: { ${flowName}: { required: [{ name: inference-tests }, { name: drift-detection }, { name: performance }] } }\`, or opt out with \`validation: { ${flowName}: { required: [], opt_out: true } }\`.`,
+  };
+}
+
+export interface CommitSummary {
+  readonly sha: string;
+  readonly title: string;
+}
+
+const listCommits = (commits: readonly CommitSummary[], limit = 10): string =>
+  commits
+    .slice(0, limit)
+    .map((c) => `\`${c.sha.slice(0, 7)}\` ${c.title}`)
+    .join("; ") + (commits.length > limit ? `; and ${commits.length - limit} more` : "");
+
+/**
+ * Up to date: the target's head is an ancestor of the PR head (`behindBy` = 0). For a sync,
+ * `missing` are the target commits absent from the source: usually unmerged backports.
+ */
+export function upToDateRule(target: string, behindBy: number, missing: readonly CommitSummary[], isSync: boolean): RuleResult {
+  const rule = "Up to date with target";
+  if (behindBy === 0) return { rule, outcome: "pass", detail: `The head of \`${target}\` is an ancestor of this PR's head.` };
+  const plural = behindBy === 1 ? "commit" : "commits";
+  const detail = `This PR is ${behindBy} ${plural} behind \`${target}\`.` + (isSync && missing.length ? ` Missing from the source: ${listCommits(missing)}.` : "");
+  return {
+    rule,
+    outcome: "fail",
+    detail,
+    fix: isSync
+      ? `Merge the open backport PRs into the source branch (or merge \`${target}\` into it), then push.`
+      : `Update the branch: merge \`${target}\` into it (the "Update branch" button), then push.`,
+  };
+}
+
+/** A hotfix must be cut from production: none of its commits may come from development only. */
+export function hotfixLineageRule(production: string, development: string, offending: readonly CommitSummary[]): RuleResult {
+  const rule = "Hotfix cut from production";
+  if (offending.length === 0) return { rule, outcome: "pass", detail: `No commit of this PR is in \`${development}\` without being in \`${production}\`.` };
+  return {
+    rule,
+    outcome: "fail",
+    detail: `${offending.length} commit${offending.length === 1 ? "" : "s"} of this PR ${offending.length === 1 ? "is" : "are"} in \`${development}\` but not in \`${production}\`: ${listCommits(offending)}.`,
+    fix: `Cut the hotfix branch from \`${production}\` (\`git switch -c hotfix/<name> origin/${production}\`), cherry-pick only the fix, and open a new PR.`,
+  };
+}

@@ -6,11 +6,17 @@ import type { ApplicationFunction } from "probot";
 import { appIdentity } from "./github/identity.js";
 import { onCheckRunRerequested } from "./handlers/check-run.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
+import { onCheckRun, onCheckSuite, onPush, onRecheckComment, onStatus } from "./handlers/reevaluate.js";
 
 const app: ApplicationFunction = (probot) => {
   const identity = appIdentity(probot);
   probot.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, identity));
   probot.on("check_run.rerequested", (context) => onCheckRunRerequested(context, identity));
+  probot.on(["check_run.created", "check_run.completed"], (context) => onCheckRun(context, identity));
+  probot.on("check_suite.completed", (context) => onCheckSuite(context, identity));
+  probot.on("status", (context) => onStatus(context, identity));
+  probot.on("push", (context) => onPush(context, identity));
+  probot.on("issue_comment.created", (context) => onRecheckComment(context, identity));
 };
 
 export default app;

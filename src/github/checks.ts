@@ -47,7 +47,9 @@ export async function writeCheckRun(
   if (existing && isUnchanged(existing, evaluation, output)) return "unchanged";
   const completed = evaluation.status === "completed" ? { conclusion: evaluation.conclusion, completed_at: now().toISOString() } : {};
   const body = { status: evaluation.status, output: { title: output.title, summary: output.summary }, ...completed };
-  if (existing) {
+  // A completed run is never reopened: GitHub keeps its conclusion, so moving back to
+  // in_progress (a validation check re-running) starts a new run, which becomes the latest.
+  if (existing && !(existing.status === "completed" && evaluation.status !== "completed")) {
     await octokit.rest.checks.update({ owner: where.owner, repo: where.repo, check_run_id: existing.id, ...body });
     return "updated";
   }

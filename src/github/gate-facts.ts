@@ -51,6 +51,7 @@ async function listStatuses(octokit: Octokit, where: RepoRef & { sha: string }):
     url: s.target_url ?? null,
     startedAt: s.updated_at ?? s.created_at,
     completedAt: s.state === "pending" ? null : s.updated_at,
+    id: s.id,
   }));
 }
 

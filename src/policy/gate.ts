@@ -27,6 +27,8 @@ export interface ObservedCheck {
   /** When it started or was last updated (ISO 8601). Orders results of the same name. */
   readonly startedAt: string | null;
   readonly completedAt: string | null;
+  /** GitHub's id for the run or status: breaks ties between results started in the same second. */
+  readonly id: number;
 }
 
 const PASSING = new Set(["success", "neutral", "skipped"]);
@@ -36,7 +38,11 @@ export function latestByName(observed: readonly ObservedCheck[]): ObservedCheck[
   const byName = new Map<string, ObservedCheck>();
   for (const check of observed) {
     const current = byName.get(check.name);
-    if (!current || (check.startedAt ?? "") > (current.startedAt ?? "")) byName.set(check.name, check);
+    const newer =
+      !current ||
+      (check.startedAt ?? "") > (current.startedAt ?? "") ||
+      ((check.startedAt ?? "") === (current.startedAt ?? "") && check.id > current.id);
+    if (newer) byName.set(check.name, check);
   }
   return [...byName.values()];
 }
@@ -51,12 +57,13 @@ export function humanAge(seconds: number): string {
   return `${Math.round(seconds / 86400)} d ago`;
 }
 
-function describeResult(check: ObservedCheck, now: Date): string {
+function describeResult(check: ObservedCheck): string {
   const link = check.url ? `[${check.name}](${check.url})` : `\`${check.name}\``;
   const by = check.reporter ? ` by ${check.reporter}` : "";
   const state = check.status === "completed" ? (check.conclusion ?? "completed") : check.status;
-  const age = check.completedAt ? `, ${humanAge((now.getTime() - Date.parse(check.completedAt)) / 1000)}` : "";
-  return `${link}: ${state}${by}${age}`;
+  // The completion time, not a relative age: the summary must not change while nothing happens.
+  const at = check.completedAt ? `, completed ${check.completedAt.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC")}` : "";
+  return `${link}: ${state}${by}${at}`;
 }
 
 /** One row per required check: pass, fail, or pending while it runs or has not appeared. */
@@ -83,7 +90,7 @@ export function evaluateRequiredChecks(
     const stale = req.maxAgeSeconds
       ? trusted.filter((c) => c.status === "completed" && c.completedAt && (now.getTime() - Date.parse(c.completedAt)) / 1000 > (req.maxAgeSeconds as number))
       : [];
-    const detail = trusted.map((c) => describeResult(c, now)).join("; ") + ignoredNote;
+    const detail = trusted.map((c) => describeResult(c)).join("; ") + ignoredNote;
     if (failed.length) {
       return { rule, outcome: "fail", detail, fix: `Fix the cause and re-run ${failed.map((c) => `\`${c.name}\``).join(", ")} on this commit.` };
     }

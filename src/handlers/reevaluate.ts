@@ -1,0 +1,106 @@
+/**
+ * Re-evaluation: other events that can change a PR's verdict. Validation checks and statuses
+ * finishing, a governed branch moving (up-to-date), the config changing, and an explicit
+ * `/branch-steward recheck` comment. Each finds the affected open PRs and reports again;
+ * writes still happen only where the result changed.
+ */
+import type { Context } from "probot";
+import { CONFIG_PATH } from "../config/schema.js";
+import type { IdentityProvider } from "../github/identity.js";
+import type { RepoRef } from "../github/types.js";
+import { pullRequestFacts } from "./pull-request-facts.js";
+import { evaluateAndReport, type ReportContext } from "./report.js";
+
+type AnyContext = ReportContext & Pick<Context, "id" | "name" | "log" | "repo">;
+
+async function reportAll(
+  context: AnyContext,
+  repo: RepoRef,
+  pulls: readonly unknown[],
+  identity: IdentityProvider,
+  why: string,
+  options: { force?: boolean } = {},
+): Promise<void> {
+  const me = await identity();
+  const log = context.log.child({ delivery: context.id, event: context.name, repo: `${repo.owner}/${repo.repo}` });
+  for (const raw of pulls) {
+    const pr = pullRequestFacts(raw);
+    if ("error" in pr) {
+      log.warn({ problem: pr.error }, "ignored: malformed pull request from the API");
+      continue;
+    }
+    if (!pr.open) continue;
+    const result = await evaluateAndReport(context, repo, pr, me, options);
+    log.info({ pr: pr.number, target: pr.route.target, why, ...result }, "re-evaluated pull request");
+  }
+}
+
+/** Open PRs whose head is `sha`. The payloads' `pull_requests` lists are empty for forks, so ask the API. */
+export async function reevaluateSha(context: AnyContext, sha: string, identity: IdentityProvider, why: string): Promise<void> {
+  const repo = context.repo();
+  const { data } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha });
+  const heads = data.filter((p) => p.state === "open" && p.head.sha === sha);
+  await reportAll(context, repo, heads, identity, why);
+}
+
+export async function onCheckRun(context: Context<"check_run">, identity: IdentityProvider): Promise<void> {
+  const run = context.payload.check_run;
+  if (!run?.head_sha) return;
+  const me = await identity();
+  if (run.app?.id === me.id) return; // our own check: re-evaluating on it would loop
+  await reevaluateSha(context, run.head_sha, identity, `check_run ${run.name} ${context.payload.action}`);
+}
+
+export async function onCheckSuite(context: Context<"check_suite.completed">, identity: IdentityProvider): Promise<void> {
+  const suite = context.payload.check_suite;
+  if (!suite?.head_sha) return;
+  const me = await identity();
+  if (suite.app?.id === me.id) return;
+  await reevaluateSha(context, suite.head_sha, identity, "check_suite completed");
+}
+
+export async function onStatus(context: Context<"status">, identity: IdentityProvider): Promise<void> {
+  if (!context.payload.sha) return;
+  await reevaluateSha(context, context.payload.sha, identity, `status ${context.payload.context} ${context.payload.state}`);
+}
+
+/** A governed branch moved: PRs into it may no longer be up to date. The config changed: everything. */
+export async function onPush(context: Context<"push">, identity: IdentityProvider): Promise<void> {
+  const { ref, repository, commits } = context.payload;
+  if (!ref?.startsWith("refs/heads/") || context.payload.deleted) return;
+  const branch = ref.slice("refs/heads/".length);
+  const repo = context.repo();
+  const touched = (commits ?? []).some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(CONFIG_PATH));
+  const configChanged = branch === repository.default_branch && touched;
+  const pulls = await context.octokit.paginate(context.octokit.rest.pulls.list, {
+    ...repo,
+    state: "open",
+    per_page: 100,
+    ...(configChanged ? {} : { base: branch }),
+  });
+  await reportAll(context, repo, pulls, identity, configChanged ? "config changed" : `${branch} moved`);
+}
+
+export const RECHECK_COMMAND = /^\/branch-steward\s+recheck\b/m;
+const WRITERS = new Set(["admin", "maintain", "write"]);
+
+/** `/branch-steward recheck` on a PR, from someone with write access: evaluate it afresh. */
+export async function onRecheckComment(context: Context<"issue_comment.created">, identity: IdentityProvider): Promise<void> {
+  const { comment, issue } = context.payload;
+  if (!issue.pull_request || !RECHECK_COMMAND.test(comment.body ?? "")) return;
+  if (comment.user?.type === "Bot") return;
+  const repo = context.repo();
+  const login = comment.user?.login ?? "";
+  const { data: permission } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
+  const level = permission.role_name ?? permission.permission;
+  if (!WRITERS.has(level) && !WRITERS.has(permission.permission)) {
+    await context.octokit.rest.issues.createComment({
+      ...repo,
+      issue_number: issue.number,
+      body: `@${login} thanks — \`/branch-steward recheck\` is reserved for people with write access to this repository.`,
+    });
+    return;
+  }
+  const { data: pull } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
+  await reportAll(context, repo, [pull], identity, `recheck by ${login}`, { force: true });
+}

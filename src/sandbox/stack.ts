@@ -1,0 +1,91 @@
+/**
+ * The whole system on one machine: the GitHub twin and the real branch-steward server
+ * (Probot's Server, real webhook signature verification, real JWT → installation-token auth
+ * against the twin). Used by `npm run sandbox`, the scenario tests and `npm run bench`.
+ */
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createServer, type AddressInfo } from "node:net";
+import { pino, type Logger } from "pino";
+import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
+import branchSteward from "../index.js";
+import { createClock, startTwin, type Twin, type TwinOptions } from "../twin/index.js";
+
+export const SANDBOX_APP_ID = 1001;
+export const SANDBOX_INSTALLATION_ID = 1;
+
+export interface Stack {
+  readonly twin: Twin;
+  readonly appUrl: string;
+  readonly webhookUrl: string;
+  readonly webhookSecret: string;
+  readonly privateKey: string;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** The app under test; the default is branch-steward. */
+  readonly app?: ApplicationFunction;
+  readonly logLevel?: "silent" | "fatal" | "error" | "warn" | "info" | "debug";
+  readonly log?: Logger;
+  readonly twin?: Partial<TwinOptions>;
+  /** Probot spaces writes one second apart; the twin has no secondary limits to protect. */
+  readonly throttle?: boolean;
+}
+
+export function generatePrivateKey(): string {
+  return generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
+}
+
+/** Probot's Server treats port 0 as "unset" (3000): ask the OS for a free port instead. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const privateKey = generatePrivateKey();
+  const webhookSecret = randomBytes(20).toString("hex");
+  const log = options.log ?? pino({ level: options.logLevel ?? "silent" });
+  const twin = await startTwin({
+    appId: SANDBOX_APP_ID,
+    privateKey,
+    webhookSecret,
+    appSlug: "branch-steward",
+    installationId: SANDBOX_INSTALLATION_ID,
+    clock: createClock(new Date()),
+    log: (message) => log.warn({ source: "twin" }, message),
+    ...options.twin,
+  });
+  const Octokit = options.throttle
+    ? ProbotOctokit
+    : ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { ...(o.throttle as object), enabled: false } }));
+  const server = new Server({
+    Probot: Probot.defaults({ appId: SANDBOX_APP_ID, privateKey, secret: webhookSecret, baseUrl: twin.url, log, Octokit }),
+    host: "127.0.0.1",
+    port: await freePort(),
+    log,
+  });
+  await server.load(options.app ?? branchSteward);
+  await server.start();
+  const appUrl = `http://127.0.0.1:${server.port}`;
+  const webhookUrl = `${appUrl}/api/github/webhooks`;
+  twin.setWebhookUrl(webhookUrl);
+  return {
+    twin,
+    appUrl,
+    webhookUrl,
+    webhookSecret,
+    privateKey,
+    async close() {
+      await server.stop();
+      await twin.close();
+    },
+  };
+}

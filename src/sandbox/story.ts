@@ -1,0 +1,205 @@
+/**
+ * The lifecycle story the sandbox tells and the scenario tests replay: actors act on the
+ * twin, branch-steward reacts over real webhooks, and every expectation is asserted. A
+ * failed expectation throws a StoryError naming the step.
+ */
+import type { CheckRunView, RepoHandle, Twin } from "../twin/index.js";
+import type { Stack } from "./stack.js";
+
+export const OWNER = "acme";
+export const REPO = "forecast";
+export const CI_APP = { id: 501, slug: "staging-ci", name: "Staging CI" };
+export const VALIDATION_CHECKS = ["inference-tests", "drift-detection", "performance"] as const;
+
+export const SANDBOX_CONFIG = `# yaml-language-server: $schema=../schema/branch-steward.schema.json
+validation:
+  sync:
+    required:
+${VALIDATION_CHECKS.map((c) => `      - { name: ${c}, app: ${CI_APP.slug} }`).join("\n")}
+  hotfix:
+    required:
+      - { name: inference-tests, app: ${CI_APP.slug} }
+`;
+
+export class StoryError extends Error {
+  constructor(
+    readonly step: string,
+    message: string,
+  ) {
+    super(`step "${step}": ${message}`);
+  }
+}
+
+export interface Narrator {
+  step(title: string): void;
+  actor(line: string): void;
+  steward(line: string): void;
+  ok(line: string): void;
+}
+
+export const silentNarrator: Narrator = { step() {}, actor() {}, steward() {}, ok() {} };
+
+export interface StoryContext {
+  readonly stack: Stack;
+  readonly twin: Twin;
+  readonly repo: RepoHandle;
+  readonly say: Narrator;
+}
+
+/** Seeds acme/forecast: production (default branch, tagged v1.0.0) and development. */
+export function seedRepository(twin: Twin): RepoHandle {
+  const repo = twin.createRepo({
+    owner: OWNER,
+    name: REPO,
+    defaultBranch: "production",
+    collaborators: { alice: "write", bob: "write", carol: "admin", dave: "read" },
+    files: {
+      "README.md": "# forecast\nConflict early-warning pipeline.\n",
+      "model/thresholds.yml": "drift: 0.20\n",
+      "pipeline/infer.py": "def infer():\n    return 'v1'\n",
+      ".github/branch-steward.yml": SANDBOX_CONFIG,
+    },
+  });
+  const head = repo.branchHead("production");
+  if (!head) throw new Error("seed: production has no head");
+  repo.tag("v1.0.0", head, { annotated: true, message: "v1.0.0", tagger: "carol" });
+  repo.createBranch("development", "production", "carol");
+  return repo;
+}
+
+export const checkName = (target: string): string => `branch-steward / ${target}`;
+
+function ourCheck(ctx: StoryContext, sha: string, target: string): CheckRunView | undefined {
+  return ctx.repo
+    .checkRuns(sha)
+    .filter((r) => r.name === checkName(target) && r.app.slug === "branch-steward")
+    .at(-1);
+}
+
+function ourComments(ctx: StoryContext, pr: number) {
+  return ctx.repo.comments(pr).filter((c) => c.user === "branch-steward[bot]" && c.body.startsWith("<!-- branch-steward -->"));
+}
+
+interface Expected {
+  readonly status: "completed" | "in_progress";
+  readonly conclusion?: string;
+  readonly summaryIncludes?: readonly string[];
+}
+
+/** Waits for the app to settle, then asserts our check on the PR head. */
+export async function expectCheck(ctx: StoryContext, step: string, pr: number, expected: Expected): Promise<CheckRunView> {
+  await ctx.twin.idle({ timeoutMs: 20_000 });
+  const view = ctx.repo.pr(pr);
+  const run = ourCheck(ctx, view.headSha, view.baseRef);
+  if (!run) throw new StoryError(step, `no "${checkName(view.baseRef)}" check on ${view.headSha.slice(0, 7)}`);
+  const got = `${run.status}${run.conclusion ? `/${run.conclusion}` : ""}`;
+  const want = `${expected.status}${expected.conclusion ? `/${expected.conclusion}` : ""}`;
+  if (got !== want) throw new StoryError(step, `expected ${run.name} to be ${want}, got ${got}: ${run.output.title ?? ""}`);
+  for (const text of expected.summaryIncludes ?? []) {
+    if (!(run.output.summary ?? "").includes(text)) {
+      throw new StoryError(step, `expected the ${run.name} summary to mention ${JSON.stringify(text)}; it says:\n${run.output.summary ?? ""}`);
+    }
+  }
+  ctx.say.steward(`${run.name}: ${got} — ${run.output.title ?? ""}`);
+  return run;
+}
+
+export function expectOneComment(ctx: StoryContext, step: string, pr: number, includes: string): string {
+  const mine = ourComments(ctx, pr);
+  if (mine.length !== 1) throw new StoryError(step, `expected exactly one status comment on #${pr}, found ${mine.length}`);
+  const body = mine[0]?.body ?? "";
+  if (!body.includes(includes)) throw new StoryError(step, `expected the comment on #${pr} to say ${JSON.stringify(includes)}; it says:\n${body}`);
+  ctx.say.steward(`comment on #${pr}: ${body.split("\n")[1] ?? ""}`);
+  return body;
+}
+
+function ciReports(ctx: StoryContext, sha: string, name: string, conclusion: "success" | "failure" | null): number {
+  const id = ctx.repo.reportCheck(sha, {
+    name,
+    app: CI_APP,
+    ...(conclusion ? { status: "completed", conclusion } : { status: "in_progress" }),
+    detailsUrl: `https://ci.example/${name}/${sha.slice(0, 7)}`,
+  });
+  ctx.say.actor(`${CI_APP.slug} reports ${name}: ${conclusion ?? "in_progress"}`);
+  return id;
+}
+
+/** The whole story: the flow check, the validation gate, lineage and up-to-date. */
+export async function runStory(stack: Stack, say: Narrator = silentNarrator): Promise<void> {
+  const repo = seedRepository(stack.twin);
+  const ctx: StoryContext = { stack, twin: stack.twin, repo, say };
+  say.actor(`seeded ${OWNER}/${REPO}: production (tagged v1.0.0), development, .github/branch-steward.yml`);
+
+  // 1. The flow check.
+  say.step("A feature branch aimed at production is blocked");
+  repo.commit("feature/x", { message: "Add regional features", files: { "pipeline/features.py": "REGIONS = 12\n" }, author: "alice", from: "development" });
+  const feature = repo.openPR({ head: "feature/x", base: "production", title: "Add regional features", user: "alice" });
+  say.actor(`alice opens PR #${feature}: feature/x → production`);
+  await expectCheck(ctx, "feature → production", feature, {
+    status: "completed",
+    conclusion: "failure",
+    summaryIncludes: ["Retarget this PR to `development`"],
+  });
+  const blocked = expectOneComment(ctx, "feature → production", feature, "blocked");
+
+  say.step("Retargeted to development, it passes and the same comment is edited");
+  repo.retarget(feature, "development", "alice");
+  say.actor(`alice retargets #${feature} to development`);
+  await expectCheck(ctx, "retarget", feature, { status: "completed", conclusion: "success" });
+  const allowed = expectOneComment(ctx, "retarget", feature, "allowed: the feature flow");
+  if (allowed === blocked) throw new StoryError("retarget", "the comment was not edited");
+  const old = ourCheck(ctx, repo.pr(feature).headSha, "production");
+  if (old?.conclusion !== "neutral") throw new StoryError("retarget", `the old production check should be neutral, is ${old?.conclusion}`);
+  say.steward(`${old.name}: neutral — ${old.output.title ?? ""}`);
+
+  repo.approve(feature, "bob");
+  repo.merge(feature, { method: "merge", user: "bob" });
+  say.actor(`bob approves and merges #${feature} into development`);
+
+  // 2. The validation gate on the sync.
+  say.step("The sync PR development → production waits for staging validation");
+  const sync = repo.openPR({ head: "development", base: "production", title: "Sync development → production", user: "carol" });
+  say.actor(`carol opens PR #${sync}: development → production`);
+  await expectCheck(ctx, "sync waits", sync, {
+    status: "in_progress",
+    summaryIncludes: VALIDATION_CHECKS.map((c) => `Waiting for \`${c}\``),
+  });
+  const syncSha = repo.pr(sync).headSha;
+
+  say.step("Drift detection fails: red");
+  ciReports(ctx, syncSha, "inference-tests", "success");
+  ciReports(ctx, syncSha, "drift-detection", "failure");
+  await expectCheck(ctx, "drift fails", sync, { status: "completed", conclusion: "failure", summaryIncludes: ["drift-detection"] });
+
+  say.step("Drift detection re-runs: pending again, not red");
+  const rerun = ciReports(ctx, syncSha, "drift-detection", null); // a re-run is a new run of the same name
+  await expectCheck(ctx, "drift re-runs", sync, { status: "in_progress", summaryIncludes: ["[drift-detection]", "in_progress by staging-ci"] });
+
+  say.step("All three pass: green");
+  repo.updateCheck(rerun, { status: "completed", conclusion: "success" });
+  say.actor(`${CI_APP.slug} reports drift-detection: success`);
+  ciReports(ctx, syncSha, "performance", "success");
+  await expectCheck(ctx, "sync green", sync, { status: "completed", conclusion: "success", summaryIncludes: ["performance"] });
+
+  // 3. Hotfix lineage.
+  say.step("A \"hotfix\" cut from development is refused");
+  repo.commit("hotfix/from-dev", { message: "Tweak drift threshold", files: { "model/thresholds.yml": "drift: 0.25\n" }, author: "alice", from: "development" });
+  const badHotfix = repo.openPR({ head: "hotfix/from-dev", base: "production", title: "Tweak drift threshold", user: "alice" });
+  say.actor(`alice opens PR #${badHotfix}: hotfix/from-dev (cut from development) → production`);
+  await expectCheck(ctx, "hotfix from development", badHotfix, {
+    status: "completed",
+    conclusion: "failure",
+    summaryIncludes: ["Hotfix cut from production", "Add regional features", "git switch -c hotfix/<name> origin/production"],
+  });
+  repo.close(badHotfix, "alice");
+
+  // 4. Up to date: production moved, development lacks it.
+  say.step("A sync is blocked while production has a commit development lacks");
+  repo.commit("production", { message: "Emergency: pin model version", files: { "pipeline/infer.py": "def infer():\n    return 'v1-pinned'\n" }, author: "carol" });
+  say.actor("carol pushes a commit straight to production");
+  await expectCheck(ctx, "sync behind", sync, {
+    status: "completed",
+    conclusion: "failure",
+    summaryIncludes: ["1 commit behind `production`", "Emergency: pin model version"],
+  });
+}

@@ -1,0 +1,183 @@
+/** Issues, issue comments, labels and assignees. */
+import { notFound, validationFailed } from "../errors.js";
+import type { RequestContext, Route } from "../http.js";
+import { intParam, json, noContent, optString, paginated, repoParam, reqString, stringArray } from "../http.js";
+import { addAssignees, addComment, addLabels, createIssue, deleteComment, editComment, findIssue, removeLabel, updateIssue } from "../ops/issues.js";
+import { commentJson, issueJson, labelJson } from "../serialize.js";
+import type { IssueComment, IssueState, RepoState } from "../state.js";
+
+function issueParam(ctx: RequestContext): { repo: RepoState; issue: IssueState } {
+  const repo = repoParam(ctx);
+  return { repo, issue: findIssue(repo, intParam(ctx, "issue_number")) };
+}
+
+function commentParam(ctx: RequestContext): { repo: RepoState; comment: IssueComment } {
+  const repo = repoParam(ctx);
+  const comment = repo.comments.get(intParam(ctx, "comment_id"));
+  if (!comment) throw notFound();
+  return { repo, comment };
+}
+
+/** `labels` may be `["a"]` or `[{name: "a"}]` (both documented). */
+function labelNames(ctx: RequestContext): string[] {
+  const raw = ctx.body.labels;
+  if (!Array.isArray(raw)) return stringArray(ctx.body, "labels");
+  return raw.map((item: unknown) => {
+    if (typeof item === "string") return item;
+    if (item && typeof item === "object" && typeof (item as { name?: unknown }).name === "string") return (item as { name: string }).name;
+    throw validationFailed({ resource: "Label", code: "invalid", field: "labels" });
+  });
+}
+
+function labelsOf(ctx: RequestContext, repo: RepoState, issue: IssueState) {
+  return issue.labels.flatMap((n) => {
+    const label = repo.labels.get(n.toLowerCase());
+    return label ? [labelJson(ctx.core, repo, label)] : [];
+  });
+}
+
+export const issueRoutes: Route[] = [
+  {
+    method: "POST",
+    path: "/repos/{owner}/{repo}/issues",
+    auth: "installation",
+    handler: (ctx) => {
+      const repo = repoParam(ctx);
+      const issue = createIssue(
+        ctx.core,
+        repo,
+        { title: reqString(ctx.body, "title", "Issue"), body: optString(ctx.body, "body") ?? null, labels: labelNames(ctx), assignees: stringArray(ctx.body, "assignees") },
+        ctx.actor,
+      );
+      return json(issueJson(ctx.core, repo, issue), 201);
+    },
+  },
+  {
+    method: "GET",
+    path: "/repos/{owner}/{repo}/issues/{issue_number}",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, issue } = issueParam(ctx);
+      return json(issueJson(ctx.core, repo, issue));
+    },
+  },
+  {
+    method: "PATCH",
+    path: "/repos/{owner}/{repo}/issues/{issue_number}",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, issue } = issueParam(ctx);
+      const state = optString(ctx.body, "state");
+      if (state !== undefined && state !== "open" && state !== "closed") throw validationFailed({ resource: "Issue", code: "invalid", field: "state" });
+      updateIssue(
+        ctx.core,
+        repo,
+        issue,
+        {
+          ...(optString(ctx.body, "title") !== undefined ? { title: optString(ctx.body, "title") as string } : {}),
+          ...("body" in ctx.body ? { body: optString(ctx.body, "body") ?? null } : {}),
+          ...(state ? { state: state as "open" | "closed" } : {}),
+        },
+        ctx.actor,
+      );
+      return json(issueJson(ctx.core, repo, issue));
+    },
+  },
+  {
+    method: "GET",
+    path: "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, issue } = issueParam(ctx);
+      const comments = [...repo.comments.values()].filter((c) => c.issueNumber === issue.number);
+      return paginated(ctx, comments, (c) => commentJson(ctx.core, repo, c));
+    },
+  },
+  {
+    method: "POST",
+    path: "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, issue } = issueParam(ctx);
+      const comment = addComment(ctx.core, repo, issue, reqString(ctx.body, "body", "IssueComment"), ctx.actor, ctx.core.app);
+      return json(commentJson(ctx.core, repo, comment), 201);
+    },
+  },
+  {
+    method: "GET",
+    path: "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, comment } = commentParam(ctx);
+      return json(commentJson(ctx.core, repo, comment));
+    },
+  },
+  {
+    method: "PATCH",
+    path: "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, comment } = commentParam(ctx);
+      editComment(ctx.core, repo, comment, reqString(ctx.body, "body", "IssueComment"), ctx.actor);
+      return json(commentJson(ctx.core, repo, comment));
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, comment } = commentParam(ctx);
+      deleteComment(ctx.core, repo, comment, ctx.actor);
+      return noContent();
+    },
+  },
+  {
+    method: "GET",
+    path: "/repos/{owner}/{repo}/issues/{issue_number}/labels",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, issue } = issueParam(ctx);
+      return paginated(ctx, labelsOf(ctx, repo, issue), (l) => l);
+    },
+  },
+  {
+    method: "POST",
+    path: "/repos/{owner}/{repo}/issues/{issue_number}/labels",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, issue } = issueParam(ctx);
+      addLabels(ctx.core, repo, issue, labelNames(ctx), ctx.actor);
+      return json(labelsOf(ctx, repo, issue));
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, issue } = issueParam(ctx);
+      removeLabel(ctx.core, repo, issue, ctx.params.name ?? "", ctx.actor);
+      return json(labelsOf(ctx, repo, issue));
+    },
+  },
+  {
+    method: "POST",
+    path: "/repos/{owner}/{repo}/issues/{issue_number}/assignees",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, issue } = issueParam(ctx);
+      addAssignees(ctx.core, repo, issue, stringArray(ctx.body, "assignees"), ctx.actor);
+      return json(issueJson(ctx.core, repo, issue), 201);
+    },
+  },
+  {
+    method: "GET",
+    path: "/repos/{owner}/{repo}/labels",
+    auth: "installation",
+    handler: (ctx) => {
+      const repo = repoParam(ctx);
+      return paginated(ctx, [...repo.labels.values()], (l) => labelJson(ctx.core, repo, l));
+    },
+  },
+];

@@ -192,6 +192,41 @@ export interface BranchProtection {
   requiredChecks: string[];
   /** Require the head to contain the base tip ("Require branches to be up to date"). */
   strict: boolean;
+  /*
+   * The rest is set only through `PUT /branches/{branch}/protection` (the REST model); every
+   * field is optional so `RepoHandle.protect()` keeps working. Absent means GitHub's default.
+   */
+  /** False when the PUT sent `required_status_checks: null` (default true). */
+  statusChecksEnabled?: boolean;
+  /** Required check → id of the app that must report it (absent: any source). */
+  checkApps?: Record<string, number>;
+  /** Pull request reviews; absent: reviews not required. */
+  reviews?: ProtectionReviews;
+  enforceAdmins?: boolean;
+  requiredLinearHistory?: boolean;
+  allowForcePushes?: boolean;
+  allowDeletions?: boolean;
+  blockCreations?: boolean;
+  requiredConversationResolution?: boolean;
+  lockBranch?: boolean;
+  allowForkSyncing?: boolean;
+  /** Push restrictions (logins / team slugs / app slugs); absent: none. */
+  restrictions?: ProtectionActors;
+}
+
+export interface ProtectionActors {
+  users: string[];
+  teams: string[];
+  apps: string[];
+}
+
+export interface ProtectionReviews {
+  requiredApprovingReviewCount: number;
+  dismissStaleReviews: boolean;
+  requireCodeOwnerReviews: boolean;
+  requireLastPushApproval: boolean;
+  dismissalRestrictions?: ProtectionActors;
+  bypassAllowances?: ProtectionActors;
 }
 
 export interface RepoState {

@@ -7,6 +7,7 @@ import { appRoutes } from "./app.js";
 import { checkRoutes } from "./checks.js";
 import { gitRoutes } from "./git.js";
 import { issueRoutes } from "./issues.js";
+import { protectionRoutes } from "./protection.js";
 import { pullRoutes } from "./pulls.js";
 import { releaseRoutes } from "./releases.js";
 import { repoRoutes } from "./repos.js";
@@ -19,6 +20,7 @@ export const routes: readonly Route[] = [
   ...checkRoutes,
   ...issueRoutes,
   ...releaseRoutes,
+  ...protectionRoutes,
 ];
 
 /** `{method, path}` pairs, as data. */

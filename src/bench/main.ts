@@ -1,0 +1,151 @@
+/**
+ * `npm run bench`: signed webhook deliveries over HTTP to the real app server, with the GitHub
+ * twin serving the API at a configurable latency. Compared, in the same run, with a bare Probot
+ * app whose handler does nothing. Options: --events N --concurrency C --latency MS.
+ */
+import { hostname, cpus, totalmem } from "node:os";
+import { randomUUID } from "node:crypto";
+import type { ApplicationFunction } from "probot";
+import { startStack, type Stack } from "../sandbox/stack.js";
+import { seedRepository } from "../sandbox/story.js";
+import { signPayload } from "../twin/index.js";
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const EVENTS = arg("events", 200);
+const CONCURRENCY = arg("concurrency", 8);
+const LATENCY = arg("latency", 10);
+
+const noop: ApplicationFunction = (app) => {
+  app.on("pull_request", async () => {});
+};
+
+interface Result {
+  readonly label: string;
+  readonly eventsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly readsPerEvent: number;
+  readonly writesPerEvent: number;
+  readonly peakRssMb: number;
+  readonly failures: number;
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+async function token(stack: Stack): Promise<string> {
+  const { createAppAuth } = await import("@octokit/auth-app");
+  const auth = createAppAuth({ appId: 1001, privateKey: stack.privateKey, request: undefined });
+  const { token: jwt } = await auth({ type: "app" });
+  const res = await fetch(`${stack.twin.url}/app/installations/1/access_tokens`, { method: "POST", headers: { authorization: `Bearer ${jwt}` } });
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** `pull_request.synchronize` payloads for the given PRs, built from the twin's REST answers. */
+async function payloads(stack: Stack, numbers: number[]): Promise<string[]> {
+  const auth = { authorization: `token ${await token(stack)}` };
+  const get = async (path: string) => (await fetch(`${stack.twin.url}${path}`, { headers: auth })).json() as Promise<Record<string, unknown>>;
+  const repository = await get("/repos/acme/forecast");
+  const out: string[] = [];
+  for (const n of numbers) {
+    const pull_request = await get(`/repos/acme/forecast/pulls/${n}`);
+    out.push(JSON.stringify({ action: "synchronize", number: n, pull_request, repository, installation: { id: 1 }, sender: { login: "alice", id: 1, type: "User" } }));
+  }
+  return out;
+}
+
+async function send(stack: Stack, bodies: string[]): Promise<{ latencies: number[]; seconds: number; failures: number }> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++] as string;
+      const t0 = performance.now();
+      const res = await fetch(stack.webhookUrl, {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "pull_request",
+          "x-github-delivery": randomUUID(),
+          "x-hub-signature-256": signPayload(stack.webhookSecret, body),
+        },
+      });
+      await res.arrayBuffer();
+      if (!res.ok) failures++;
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { latencies, seconds: (performance.now() - started) / 1000, failures };
+}
+
+type Case = "warm" | "cold" | "warm-sync";
+
+async function measure(label: string, app: ApplicationFunction | undefined, kind: Case): Promise<Result> {
+  const cold = kind === "cold";
+  const stack = await startStack({ ...(app ? { app } : {}), twin: { latencyMs: LATENCY } });
+  try {
+    const repo = seedRepository(stack.twin);
+    stack.twin.setOnline(false); // seeding must not warm anything up
+    if (kind === "warm-sync") repo.commit("development", { message: "Feature", files: { "f.txt": "1\n" }, author: "alice" });
+    const prs = Array.from({ length: cold ? EVENTS : 1 }, (_, i) => {
+      if (kind === "warm-sync") return repo.openPR({ head: "development", base: "production", title: "Sync", user: "carol" });
+      repo.commit(`feature/bench-${i}`, { message: `Bench ${i}`, files: { [`bench/${i}.txt`]: `${i}\n` }, author: "alice", from: "development" });
+      return repo.openPR({ head: `feature/bench-${i}`, base: "development", title: `Bench ${i}`, user: "alice" });
+    });
+    await stack.twin.idle();
+    stack.twin.setOnline(true);
+    let bodies = await payloads(stack, prs);
+    if (!cold) {
+      await send(stack, bodies); // the first evaluation writes the check and the comment
+      bodies = Array.from({ length: EVENTS }, () => bodies[0] as string);
+    }
+    const before = stack.twin.requests.length;
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const { latencies, seconds, failures } = await send(stack, bodies);
+    clearInterval(sampler);
+    const made = stack.twin.requests.slice(before).filter((r) => !r.route?.includes("access_tokens"));
+    latencies.sort((a, b) => a - b);
+    return {
+      label,
+      eventsPerSecond: EVENTS / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      readsPerEvent: made.filter((r) => !r.write).length / EVENTS,
+      writesPerEvent: made.filter((r) => r.write).length / EVENTS,
+      peakRssMb: peak / 2 ** 20,
+      failures,
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+const results: Result[] = [];
+for (const [label, app, kind] of [
+  ["baseline: bare Probot, no-op handler", noop, "warm"],
+  ["branch-steward, warm feature PR (unchanged)", undefined, "warm"],
+  ["branch-steward, warm sync PR (gated, unchanged)", undefined, "warm-sync"],
+  ["branch-steward, cold feature PR (new PR each event)", undefined, "cold"],
+] as const) {
+  results.push(await measure(label, app, kind));
+}
+
+const baseline = results[0] as Result;
+const f = (n: number, d = 1) => n.toFixed(d);
+console.log(`\nbranch-steward bench — ${EVENTS} events, concurrency ${CONCURRENCY}, twin latency ${LATENCY} ms`);
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${f(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, host ${hostname()}\n`);
+console.log("| case | events/s | × baseline | ack p50 ms | ack p99 ms | GitHub reads/event | writes/event | peak RSS MiB | failed |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const r of results) {
+  console.log(
+    `| ${r.label} | ${f(r.eventsPerSecond)} | ${f(r.eventsPerSecond / baseline.eventsPerSecond, 2)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.readsPerEvent, 2)} | ${f(r.writesPerEvent, 2)} | ${f(r.peakRssMb, 0)} | ${r.failures} |`,
+  );
+}
+process.exit(results.some((r) => r.failures > 0) ? 1 : 0);

@@ -1,0 +1,116 @@
+import nock from "nock";
+import type { Probot } from "probot";
+import { API, APP_ID, createTestProbot, INSTALLATION_ID, mockAuth } from "../support/probot.js";
+import { example, FULL_NAME, HEAD_SHA } from "../support/payloads.js";
+
+const R = `/repos/${FULL_NAME}`;
+const installation = { id: INSTALLATION_ID, node_id: "x" };
+let probot: Probot;
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+beforeEach(async () => {
+  ({ probot } = await createTestProbot());
+});
+afterEach(() => {
+  const unused = nock.pendingMocks();
+  nock.cleanAll();
+  expect(unused).toEqual([]);
+});
+
+function withRepo(payload: Record<string, unknown>): Record<string, unknown> {
+  const repository = { ...(payload.repository as object), full_name: FULL_NAME, name: "forecast", owner: { login: "acme" }, default_branch: "production" };
+  return { ...payload, repository, installation };
+}
+const receive = (name: string, payload: Record<string, unknown>) => probot.receive({ id: "d-2", name: name as "status", payload: payload as never });
+const openPull = (number: number, source: string, target: string) => ({
+  number,
+  state: "open",
+  html_url: `https://github.com/${FULL_NAME}/pull/${number}`,
+  head: { ref: source, sha: HEAD_SHA, repo: { full_name: FULL_NAME } },
+  base: { ref: target, repo: { full_name: FULL_NAME } },
+});
+/** A feature PR into development that is already reported: re-evaluation reads, writes nothing. */
+function unchangedFeaturePr(scope: nock.Scope): nock.Scope {
+  return scope
+    .get(`${R}/contents/.github%2Fbranch-steward.yml`)
+    .reply(200, "comment: { enabled: true }\n", { "content-type": "application/vnd.github.raw; charset=utf-8" })
+    .get(`${R}/commits/${HEAD_SHA}/check-runs`)
+    .query({ filter: "latest", per_page: "100" })
+    .reply(200, { total_count: 0, check_runs: [] });
+}
+
+it("a status on a PR head re-evaluates the open PRs it heads", async () => {
+  let check: Record<string, unknown> = {};
+  const scope = mockAuth().get(`${R}/commits/${HEAD_SHA}/pulls`).reply(200, [openPull(7, "feature/x", "development"), { ...openPull(8, "old", "development"), state: "closed" }]);
+  unchangedFeaturePr(scope)
+    .get(`${R}/issues/7/comments`)
+    .query(true)
+    .reply(200, [])
+    .post(`${R}/issues/7/comments`)
+    .reply(201, {})
+    .post(`${R}/check-runs`, (b: Record<string, unknown>) => ((check = b), true))
+    .reply(201, {});
+  await receive("status", withRepo({ ...example("status"), sha: HEAD_SHA, context: "drift-detection", state: "success" }));
+  expect(check).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
+});
+
+it("ignores check runs written by branch-steward itself, so its own writes never loop", async () => {
+  nock(API).get("/app").reply(200, { id: APP_ID, slug: "branch-steward" });
+  const payload = example("check_run", "completed");
+  (payload.check_run as Record<string, unknown>).app = { id: APP_ID, slug: "branch-steward" };
+  await receive("check_run", withRepo(payload));
+});
+
+it("a push to production re-evaluates the open PRs into production", async () => {
+  mockAuth().get(`${R}/pulls`).query({ state: "open", per_page: "100", base: "production" }).reply(200, []);
+  await receive("push", withRepo({ ...example("push"), ref: "refs/heads/production", deleted: false, commits: [] }));
+});
+
+it("a config change on the default branch re-evaluates every open PR", async () => {
+  mockAuth().get(`${R}/pulls`).query({ state: "open", per_page: "100" }).reply(200, []);
+  await receive(
+    "push",
+    withRepo({ ...example("push"), ref: "refs/heads/production", deleted: false, commits: [{ added: [], modified: [".github/branch-steward.yml"], removed: [] }] }),
+  );
+});
+
+function recheckComment(login: string): Record<string, unknown> {
+  const payload = example("issue_comment", "created");
+  const issue = payload.issue as Record<string, unknown>;
+  return withRepo({
+    ...payload,
+    issue: { ...issue, number: 7, pull_request: { url: "x" } },
+    comment: { ...(payload.comment as object), body: "/branch-steward recheck", user: { login, type: "User" } },
+  });
+}
+
+it("/branch-steward recheck from a writer re-evaluates the PR", async () => {
+  const scope = mockAuth()
+    .get(`${R}/collaborators/alice/permission`)
+    .reply(200, { permission: "write", role_name: "write" })
+    .get(`${R}/pulls/7`)
+    .reply(200, openPull(7, "feature/x", "development"));
+  unchangedFeaturePr(scope)
+    .get(`${R}/issues/7/comments`)
+    .query(true)
+    .reply(200, [])
+    .post(`${R}/issues/7/comments`)
+    .reply(201, {})
+    .post(`${R}/check-runs`)
+    .reply(201, {});
+  await receive("issue_comment", recheckComment("alice"));
+});
+
+it("/branch-steward recheck from a reader gets a polite refusal and nothing else", async () => {
+  let reply: Record<string, unknown> = {};
+  nock(API)
+    .post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
+    .reply(201, { token: "ghs_test" })
+    .get(`${R}/collaborators/dave/permission`)
+    .reply(200, { permission: "read", role_name: "read" })
+    .post(`${R}/issues/7/comments`, (b: Record<string, unknown>) => ((reply = b), true))
+    .reply(201, {});
+  await receive("issue_comment", recheckComment("dave"));
+  expect(String(reply.body)).toContain("reserved for people with write access");
+});

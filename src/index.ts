@@ -4,6 +4,7 @@
  */
 import type { ApplicationFunction } from "probot";
 import { appIdentity } from "./github/identity.js";
+import { onBackportCommand, onPullRequestClosed } from "./handlers/backport.js";
 import { onCheckRunRerequested } from "./handlers/check-run.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onCheckRun, onCheckSuite, onPush, onRecheckComment, onStatus } from "./handlers/reevaluate.js";
@@ -17,6 +18,8 @@ const app: ApplicationFunction = (probot) => {
   probot.on("status", (context) => onStatus(context, identity));
   probot.on("push", (context) => onPush(context, identity));
   probot.on("issue_comment.created", (context) => onRecheckComment(context, identity));
+  probot.on("pull_request.closed", (context) => onPullRequestClosed(context, identity));
+  probot.on("issue_comment.created", (context) => onBackportCommand(context, identity));
 };
 
 export default app;

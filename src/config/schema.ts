@@ -13,6 +13,7 @@
  * this file (`npm run schema`).
  */
 import { z } from "zod";
+import semver from "semver";
 import { compilePattern } from "../policy/patterns.js";
 
 export const CONFIG_FILE = "branch-steward.yml";
@@ -154,6 +155,69 @@ export const configSchema = z
       .record(z.string().min(1), protection)
       .default({ "{production}": { required_approvals: 2 }, "{development}": { required_approvals: 1 } })
       .meta({ description: "Branch protection `branch-steward protect` applies, per branch (placeholders allowed)." }),
+    backport: z
+      .strictObject({
+        enabled: z.boolean().default(true).meta({ description: "Open a backport PR into development after each merge into production." }),
+        strategy: z
+          .enum(["merge-back", "cherry-pick"])
+          .default("merge-back")
+          .meta({
+            description:
+              "merge-back (git-flow): a branch at the production merge commit, merged into development. cherry-pick: the net change of the merge picked onto development through the Git Data API.",
+          }),
+        on_cherry_pick_conflict: z
+          .enum(["merge-back", "issue"])
+          .default("merge-back")
+          .meta({ description: "When a cherry-pick conflicts: fall back to a merge-back PR, or open a tracking issue." }),
+        after_sync: z
+          .boolean()
+          .default(true)
+          .meta({ description: "Also merge a sync's production merge commit back, so production stays an ancestor of development." }),
+        copy_labels: z.array(pattern).default([]).meta({ description: "Labels of the hotfix PR to copy onto its backport PR (patterns)." }),
+        labels: z
+          .strictObject({
+            backport: z.string().min(1).default("backport"),
+            pending: z.string().min(1).default("backport-pending"),
+            done: z.string().min(1).default("backported"),
+            conflict: z.string().min(1).default("backport-conflict"),
+            not_needed: z.string().min(1).default("backport-not-needed"),
+          })
+          .prefault({})
+          .meta({ description: "Label names: on the backport PR (backport, conflict) and on the source PR (pending, done, not_needed)." }),
+      })
+      .prefault({}),
+    release: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .meta({ description: "Tag every merge into the production branch with the next semver version and publish a GitHub Release." }),
+        tag_prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-' (or an empty prefix)")
+          .default("v")
+          .meta({ description: "Prefix of version tags (`v` → v1.2.3). Tags with another prefix are ignored." }),
+        initial_version: z
+          .string()
+          .refine((v) => semver.valid(v) === v, "use a strict semver version such as 1.0.0")
+          .default("1.0.0")
+          .meta({ description: "The first version, when no version tag is an ancestor of the merge commit." }),
+        include_prereleases: z
+          .boolean()
+          .default(false)
+          .meta({ description: "Count prerelease tags (v1.2.0-rc.1) as previous versions." }),
+        labels: z
+          .strictObject({
+            major: z.string().min(1).default("release:major").meta({ description: "PR label forcing a major bump." }),
+            minor: z.string().min(1).default("release:minor").meta({ description: "PR label forcing a minor bump." }),
+            patch: z.string().min(1).default("release:patch").meta({ description: "PR label forcing a patch bump." }),
+            revert: z.string().min(1).default("revert").meta({ description: "PR label marking a rollback (released as a patch)." }),
+          })
+          .prefault({})
+          .meta({ description: "Label names read from the merged PR at merge time." }),
+      })
+      .prefault({})
+      .meta({ description: "Semver tags and GitHub Releases on every merge into the production branch." }),
     comment: z
       .strictObject({
         enabled: z.boolean().default(true).meta({ description: "Post one status comment on each governed PR." }),

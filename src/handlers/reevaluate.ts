@@ -7,6 +7,7 @@
 import type { Context } from "probot";
 import { CONFIG_PATH } from "../config/schema.js";
 import type { IdentityProvider } from "../github/identity.js";
+import { isWriter } from "../github/permissions.js";
 import type { RepoRef } from "../github/types.js";
 import { pullRequestFacts } from "./pull-request-facts.js";
 import { evaluateAndReport, type ReportContext } from "./report.js";
@@ -82,7 +83,6 @@ export async function onPush(context: Context<"push">, identity: IdentityProvide
 }
 
 export const RECHECK_COMMAND = /^\/branch-steward\s+recheck\b/m;
-const WRITERS = new Set(["admin", "maintain", "write"]);
 
 /** `/branch-steward recheck` on a PR, from someone with write access: evaluate it afresh. */
 export async function onRecheckComment(context: Context<"issue_comment.created">, identity: IdentityProvider): Promise<void> {
@@ -91,9 +91,7 @@ export async function onRecheckComment(context: Context<"issue_comment.created">
   if (comment.user?.type === "Bot") return;
   const repo = context.repo();
   const login = comment.user?.login ?? "";
-  const { data: permission } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
-  const level = permission.role_name ?? permission.permission;
-  if (!WRITERS.has(level) && !WRITERS.has(permission.permission)) {
+  if (!(await isWriter(context.octokit, repo, login))) {
     await context.octokit.rest.issues.createComment({
       ...repo,
       issue_number: issue.number,

@@ -123,6 +123,12 @@ function putProtection(ctx: RequestContext) {
     const strict = bool(c, "strict", "required_status_checks.strict");
     if (strict === undefined) throw validationFailed({ resource: "Request", code: "missing_field", field: "required_status_checks.strict" });
     rules.strict = strict;
+    // Like GitHub: exactly one of `contexts` (deprecated) and `checks`.
+    const hasContexts = c.contexts !== undefined && c.contexts !== null;
+    const hasChecks = c.checks !== undefined && c.checks !== null;
+    if (hasContexts === hasChecks) {
+      throw new HttpError(422, `Invalid request.\n\nNo subschema in "anyOf" matched.\n${hasChecks ? "More than one" : "No"} subschema in "oneOf" matched.`);
+    }
     const names = new Set(strings(c.contexts, "required_status_checks.contexts"));
     const apps: Record<string, number> = {};
     if (c.checks !== undefined && c.checks !== null) {

@@ -1,0 +1,282 @@
+/**
+ * `branch-steward protect`: apply the branch protection the flow needs (protection as code).
+ *
+ * Reads .github/branch-steward.yml from the default branch, computes the desired protection of
+ * the production and development branches (src/policy/protection.ts) and PUTs it only where it
+ * differs. `--dry-run` prints the differences and writes nothing.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createAppAuth } from "@octokit/auth-app";
+import { Octokit } from "@octokit/rest";
+import { parse as parseYaml } from "yaml";
+import { parseConfig, type ConfigIssue } from "../config/parse.js";
+import { CONFIG_PATH } from "../config/schema.js";
+import {
+  desiredProtection,
+  diffProtection,
+  fromGitHub,
+  protectionIssues,
+  toGitHubRequest,
+  type Protection,
+} from "../policy/protection.js";
+
+export const USAGE = `Usage: branch-steward protect --repo owner/name [--dry-run] [--app-id N] [--api-url URL]
+
+Apply the branch protection branch-steward's flow needs to the production and development
+branches named in .github/branch-steward.yml (read from the default branch): the required
+check "branch-steward / <branch>" pinned to the app, "up to date" (strict) per up_to_date,
+the configured required approvals, no force pushes, no deletions. Other required checks and
+settings are kept. Writes only when something differs.
+
+Options:
+  --repo owner/name   repository to protect (required)
+  --dry-run           print the changes per branch, write nothing
+  --app-id N          id of the app the check is pinned to (default: APP_ID, or GET /app)
+  --api-url URL       REST API base URL (default: GITHUB_API_URL or https://api.github.com)
+  -h, --help          show this help
+
+Authentication (first that is set):
+  GITHUB_TOKEN or GH_TOKEN                  a token with administration write access
+  APP_ID + PRIVATE_KEY or PRIVATE_KEY_PATH  the app itself (via the repo's installation)
+
+Exit codes: 0 done (or nothing to do), 1 API error, 2 bad usage or bad configuration.`;
+
+/** Where output goes; the CLI writes to stdout/stderr, tests collect lines. */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export type Auth =
+  | { readonly kind: "token"; readonly token: string }
+  | { readonly kind: "app"; readonly appId: string; readonly privateKey: string };
+
+export interface ProtectOptions {
+  readonly owner: string;
+  readonly repo: string;
+  readonly dryRun: boolean;
+  readonly auth: Auth;
+  /** App the required check is pinned to; with app auth, GET /app when absent. */
+  readonly appId?: number;
+  readonly apiUrl?: string;
+  /** Octokit class to use (tests add plugins). */
+  readonly Octokit?: typeof Octokit;
+}
+
+export class UsageError extends Error {}
+
+const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+const statusOf = (error: unknown): number | undefined => (error as { status?: number }).status;
+const messageOf = (error: unknown): string => {
+  const data = (error as { response?: { data?: { message?: unknown } } }).response?.data;
+  return typeof data?.message === "string" ? data.message : error instanceof Error ? error.message : String(error);
+};
+
+/** Octokit for the repository, and the app id when app credentials were used. */
+async function connect(options: ProtectOptions): Promise<{ octokit: Octokit; appId: number }> {
+  const OctokitClass = options.Octokit ?? Octokit;
+  const base = { baseUrl: options.apiUrl ?? "https://api.github.com", log: silent, userAgent: "branch-steward-protect" };
+  if (options.auth.kind === "token") {
+    if (options.appId === undefined) throw new UsageError("with a token, the app id is needed: pass --app-id or set APP_ID");
+    return { octokit: new OctokitClass({ ...base, auth: options.auth.token }), appId: options.appId };
+  }
+  const credentials = { appId: options.auth.appId, privateKey: options.auth.privateKey };
+  const app = new OctokitClass({ ...base, authStrategy: createAppAuth, auth: credentials });
+  const appId = options.appId ?? (await app.rest.apps.getAuthenticated()).data?.id;
+  if (typeof appId !== "number") throw new Error("GET /app did not return the app id");
+  const installation = await app.rest.apps.getRepoInstallation({ owner: options.owner, repo: options.repo }).catch((error: unknown) => {
+    if (statusOf(error) === 404) throw new Error(`the app is not installed on ${options.owner}/${options.repo}`);
+    throw error;
+  });
+  const octokit = new OctokitClass({ ...base, authStrategy: createAppAuth, auth: { ...credentials, installationId: installation.data.id } });
+  return { octokit, appId };
+}
+
+async function readConfigText(octokit: Octokit, owner: string, repo: string): Promise<string | null> {
+  try {
+    const response = await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_PATH, mediaType: { format: "raw" } });
+    return typeof response.data === "string" ? response.data : String(response.data);
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
+}
+
+async function currentProtection(octokit: Octokit, owner: string, repo: string, branch: string): Promise<Protection | null> {
+  try {
+    const response = await octokit.rest.repos.getBranchProtection({ owner, repo, branch });
+    return fromGitHub(response.data);
+  } catch (error) {
+    if (statusOf(error) === 404 && messageOf(error) === "Branch not protected") return null;
+    if (statusOf(error) === 404) throw new Error(`branch "${branch}" of ${owner}/${repo}: ${messageOf(error)}`);
+    throw error;
+  }
+}
+
+function printIssues(io: Io, issues: readonly ConfigIssue[]): void {
+  io.err(`${CONFIG_PATH} is not valid:`);
+  for (const issue of issues) io.err(`  - ${issue.path || "(file)"}: ${issue.message}`);
+}
+
+/** Run the command; returns the exit code. */
+export async function protect(options: ProtectOptions, io: Io): Promise<number> {
+  const fullName = `${options.owner}/${options.repo}`;
+  try {
+    const { octokit, appId } = await connect(options);
+    const { owner, repo } = options;
+
+    const text = await readConfigText(octokit, owner, repo);
+    let raw: unknown = null;
+    if (text !== null) {
+      try {
+        raw = parseYaml(text) ?? {};
+      } catch (error) {
+        printIssues(io, [{ path: "", message: `not valid YAML: ${error instanceof Error ? error.message : String(error)}` }]);
+        return 2;
+      }
+    }
+    const result = parseConfig(raw);
+    if (!result.ok) {
+      printIssues(io, result.issues);
+      return 2;
+    }
+    const keyIssues = protectionIssues(result.config);
+    if (keyIssues.length > 0) {
+      printIssues(io, keyIssues);
+      return 2;
+    }
+    if (result.config._extends !== undefined) {
+      io.err(`note: _extends (${result.config._extends}) is not followed by this command; only ${CONFIG_PATH} of ${fullName} is used`);
+    }
+    io.out(`${fullName}: ${result.fromFile ? CONFIG_PATH : `no ${CONFIG_PATH}, using the defaults`}; check pinned to app ${appId}`);
+
+    const { production, development } = result.config.branches;
+    const current: Record<string, Protection | null> = {};
+    for (const branch of new Set([production, development])) current[branch] = await currentProtection(octokit, owner, repo, branch);
+
+    let pending = 0;
+    for (const plan of desiredProtection(result.config, appId, current)) {
+      const changes = diffProtection(current[plan.branch] ?? null, plan.desired);
+      const label = `${plan.branch} (${plan.role})`;
+      if (changes.length === 0) {
+        io.out(`${label}: up to date, nothing to change`);
+        continue;
+      }
+      pending += changes.length;
+      if (options.dryRun) {
+        io.out(`${label}: would change ${changes.length} setting(s):`);
+      } else {
+        // `checks` only: GitHub rejects a body with both `checks` and the deprecated `contexts` (422),
+        // although its OpenAPI description (and so Octokit's types) lists `contexts` as required.
+        await octokit.request("PUT /repos/{owner}/{repo}/branches/{branch}/protection", {
+          owner,
+          repo,
+          branch: plan.branch,
+          ...toGitHubRequest(plan.desired),
+        } as unknown as Parameters<typeof octokit.rest.repos.updateBranchProtection>[0]);
+        io.out(`${label}: changed ${changes.length} setting(s):`);
+      }
+      for (const change of changes) io.out(`  - ${change}`);
+    }
+    if (options.dryRun) io.out(pending > 0 ? "dry run: nothing was written" : "dry run: nothing to write");
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`branch-steward protect: ${error.message}`);
+      return 2;
+    }
+    const status = statusOf(error);
+    io.err(`branch-steward protect: ${fullName}: ${status ? `HTTP ${status}: ` : ""}${messageOf(error)}`);
+    return 1;
+  }
+}
+
+/** Parse `protect` arguments and the environment into options (throws UsageError). */
+export function optionsFrom(args: readonly string[], env: Readonly<Record<string, string | undefined>>): ProtectOptions | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        repo: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        "app-id": { type: "string" },
+        "api-url": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) return "help";
+  const match = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo ?? "");
+  if (!match) throw new UsageError(values.repo ? `--repo must be owner/name, got "${values.repo}"` : "--repo owner/name is required");
+
+  const appIdText = values["app-id"] ?? env.APP_ID;
+  let appId: number | undefined;
+  if (values["app-id"] !== undefined || /^\d+$/.test(appIdText ?? "")) {
+    appId = Number(appIdText);
+    if (!Number.isInteger(appId) || appId <= 0) throw new UsageError(`--app-id must be a positive integer, got "${appIdText ?? ""}"`);
+  }
+
+  const token = env.GITHUB_TOKEN || env.GH_TOKEN;
+  let auth: Auth;
+  if (token) {
+    auth = { kind: "token", token };
+  } else if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
+    let privateKey = env.PRIVATE_KEY;
+    if (!privateKey) {
+      try {
+        privateKey = readFileSync(env.PRIVATE_KEY_PATH as string, "utf8");
+      } catch (error) {
+        throw new UsageError(`cannot read PRIVATE_KEY_PATH: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    auth = { kind: "app", appId: env.APP_ID, privateKey: privateKey.replace(/\\n/g, "\n") };
+  } else {
+    throw new UsageError("no credentials: set GITHUB_TOKEN (or GH_TOKEN), or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH");
+  }
+  if (auth.kind === "token" && appId === undefined) throw new UsageError("with a token, the app id is needed: pass --app-id or set APP_ID");
+
+  const apiUrl = values["api-url"] ?? env.GITHUB_API_URL;
+  return {
+    owner: match[1] as string,
+    repo: match[2] as string,
+    dryRun: values["dry-run"] ?? false,
+    auth,
+    ...(appId !== undefined ? { appId } : {}),
+    ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, "") } : {}),
+  };
+}
+
+/** `branch-steward <command> …`; returns the exit code. */
+export async function cli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "-h" || command === "--help" || command === "help") {
+    io.out(USAGE);
+    return 0;
+  }
+  if (command !== "protect") {
+    io.err(command ? `unknown command "${command}"` : "missing command");
+    io.err(USAGE);
+    return 2;
+  }
+  let options;
+  try {
+    options = optionsFrom(rest, env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`branch-steward protect: ${error.message}`);
+    io.err(USAGE);
+    return 2;
+  }
+  if (options === "help") {
+    io.out(USAGE);
+    return 0;
+  }
+  return protect(options, io);
+}

@@ -1,0 +1,111 @@
+/** GitHub I/O for backports: the branch as a lock, the PR, reviewers, labels, mergeability. */
+import type { ExistingBackport } from "../policy/backport.js";
+import type { CommitSummary } from "../policy/gate.js";
+import type { Octokit, RepoRef } from "./types.js";
+
+const status = (error: unknown): number | undefined => (error as { status?: number }).status;
+const messageOf = (error: unknown): string => JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? (error as Error).message ?? error);
+
+/** Creates `refs/heads/<branch>` at `sha`; an existing branch of that name is ours (fixed name per PR and target). */
+export async function createBranchOnce(octokit: Octokit, repo: RepoRef, branch: string, sha: string): Promise<"created" | "exists"> {
+  try {
+    await octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+    return "created";
+  } catch (error) {
+    if (status(error) === 422 && /already exists/i.test(messageOf(error))) return "exists";
+    throw error;
+  }
+}
+
+export async function findPullsForBranch(octokit: Octokit, repo: RepoRef, branch: string): Promise<ExistingBackport[]> {
+  const pulls = await octokit.paginate(octokit.rest.pulls.list, { ...repo, state: "all", head: `${repo.owner}:${branch}`, per_page: 100 });
+  return pulls
+    .filter((p) => p.head.ref === branch)
+    .map((p) => ({ number: p.number, state: p.state === "open" ? "open" : "closed", merged: Boolean(p.merged_at) }));
+}
+
+export interface Compared {
+  readonly aheadBy: number;
+  readonly commits: CommitSummary[];
+  readonly filesChanged: number;
+}
+
+export async function compareRefs(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<Compared> {
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${head}`, per_page: 100 });
+  return {
+    aheadBy: data.ahead_by,
+    commits: data.commits.map((c) => ({ sha: c.sha, title: c.commit.message.split("\n")[0] ?? "" })),
+    filesChanged: data.files?.length ?? 0,
+  };
+}
+
+export async function pullCommitTitles(octokit: Octokit, repo: RepoRef, number: number): Promise<CommitSummary[]> {
+  const commits = await octokit.paginate(octokit.rest.pulls.listCommits, { ...repo, pull_number: number, per_page: 100 });
+  return commits.map((c) => ({ sha: c.sha, title: c.commit.message.split("\n")[0] ?? "" }));
+}
+
+/** Opens the PR; "a pull request already exists" means a concurrent delivery won: use its PR. */
+export async function openPullOnce(
+  octokit: Octokit,
+  repo: RepoRef,
+  pr: { head: string; base: string; title: string; body: string },
+): Promise<{ number: number; created: boolean }> {
+  try {
+    const { data } = await octokit.rest.pulls.create({ ...repo, ...pr });
+    return { number: data.number, created: true };
+  } catch (error) {
+    if (status(error) !== 422 || !/already exists/i.test(messageOf(error))) throw error;
+    const existing = (await findPullsForBranch(octokit, repo, pr.head)).find((p) => p.state === "open");
+    if (!existing) throw error;
+    return { number: existing.number, created: false };
+  }
+}
+
+/** Requests each reviewer; a refusal (no access, the PR author…) is reported, not thrown. */
+export async function requestReviewers(octokit: Octokit, repo: RepoRef, number: number, reviewers: readonly string[]): Promise<string[]> {
+  if (reviewers.length === 0) return [];
+  try {
+    await octokit.rest.pulls.requestReviewers({ ...repo, pull_number: number, reviewers: [...reviewers] });
+    return [];
+  } catch (error) {
+    if (status(error) !== 422) throw error;
+  }
+  const problems: string[] = [];
+  for (const reviewer of reviewers) {
+    try {
+      await octokit.rest.pulls.requestReviewers({ ...repo, pull_number: number, reviewers: [reviewer] });
+    } catch (error) {
+      if (status(error) !== 422) throw error;
+      problems.push(`@${reviewer}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/** GitHub computes mergeability in the background: poll `mergeable` until it is known, bounded. */
+export async function waitForMergeable(
+  octokit: Octokit,
+  repo: RepoRef,
+  number: number,
+  delaysMs: readonly number[] = [0, 500, 1000, 2000, 3000],
+): Promise<boolean | null> {
+  for (const delay of delaysMs) {
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+    const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
+    if (data.mergeable !== null && data.mergeable !== undefined) return data.mergeable;
+  }
+  return null;
+}
+
+export async function addLabels(octokit: Octokit, repo: RepoRef, number: number, labels: readonly string[]): Promise<void> {
+  if (labels.length) await octokit.rest.issues.addLabels({ ...repo, issue_number: number, labels: [...labels] });
+}
+
+/** Removes a label; one that is not there is fine. */
+export async function removeLabel(octokit: Octokit, repo: RepoRef, number: number, name: string): Promise<void> {
+  try {
+    await octokit.rest.issues.removeLabel({ ...repo, issue_number: number, name });
+  } catch (error) {
+    if (status(error) !== 404) throw error;
+  }
+}

@@ -1,0 +1,10 @@
+/** Who may run slash commands: people with write access to the repository, checked through the API. */
+import type { Octokit, RepoRef } from "./types.js";
+
+const WRITERS = new Set(["admin", "maintain", "write"]);
+
+export async function isWriter(octokit: Octokit, repo: RepoRef, username: string): Promise<boolean> {
+  if (!username) return false;
+  const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+  return WRITERS.has(data.permission) || WRITERS.has(data.role_name ?? "");
+}

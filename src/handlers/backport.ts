@@ -1,0 +1,235 @@
+/**
+ * Backports: a merge into production opens a merge-back PR into development, for
+ * maintainers to approve. `/backport` on the merged PR retries or redoes it. When the
+ * backport PR merges, the source PR's label flips from pending to done.
+ */
+import type { Context } from "probot";
+import { loadConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import {
+  approvers,
+  backportLabels,
+  backportPeople,
+  backportTitle,
+  backportTrigger,
+  nextBackportStep,
+  sourceOfBackportBranch,
+  type MergedPullRequest,
+} from "../policy/backport.js";
+import {
+  addLabels,
+  compareRefs,
+  createBranchOnce,
+  findPullsForBranch,
+  openPullOnce,
+  pullCommitTitles,
+  removeLabel,
+  requestReviewers,
+  waitForMergeable,
+} from "../github/backport.js";
+import { findMarkedComment, writeComment } from "../github/comments.js";
+import type { AppIdentity, IdentityProvider } from "../github/identity.js";
+import type { Octokit, RepoRef } from "../github/types.js";
+import {
+  BACKPORT_MARKER,
+  CONFLICT_MARKER,
+  renderAlreadyInDevelopment,
+  renderBackportBody,
+  renderBackportExists,
+  renderBackportFailed,
+  renderBackportOpened,
+  renderClosedByHuman,
+  renderConflict,
+  renderNotCommand,
+} from "../render/backport.js";
+import { isWriter } from "../github/permissions.js";
+
+type Log = Context["log"];
+
+export interface BackportDeps {
+  readonly octokit: Octokit;
+  readonly repo: RepoRef;
+  readonly me: AppIdentity;
+  readonly log: Log;
+  /** Delays between mergeability polls (tests shorten them). */
+  readonly mergeablePolls?: readonly number[];
+}
+
+export function mergedFacts(pr: {
+  number: number;
+  title: string;
+  user: { login: string } | null;
+  merged_by?: { login: string } | null;
+  merged?: boolean | null;
+  merged_at?: string | null;
+  merge_commit_sha: string | null;
+  head: { ref: string };
+  base: { ref: string };
+  labels?: { name?: string }[];
+}): MergedPullRequest {
+  return {
+    number: pr.number,
+    title: pr.title,
+    author: pr.user?.login ?? "",
+    mergedBy: pr.merged_by?.login ?? null,
+    merged: pr.merged === true || Boolean(pr.merged_at),
+    mergeCommitSha: pr.merge_commit_sha,
+    source: pr.head.ref,
+    target: pr.base.ref,
+    labels: (pr.labels ?? []).map((l) => l.name ?? "").filter(Boolean),
+  };
+}
+
+async function sayOnSource(deps: BackportDeps, number: number, body: string): Promise<void> {
+  const where = { ...deps.repo, issueNumber: number, marker: BACKPORT_MARKER, botLogin: deps.me.botLogin };
+  await writeComment(deps.octokit, where, await findMarkedComment(deps.octokit, where), body);
+}
+
+/** Runs the backport of one merged PR. Safe to repeat: the branch name is the lock. */
+export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, config: Config, requested: boolean): Promise<string> {
+  const { octokit, repo, log } = deps;
+  const trigger = backportTrigger(pr, config);
+  if (!trigger.backport) {
+    if (pr.merged && pr.target === config.branches.production && !pr.mergeCommitSha) {
+      await sayOnSource(deps, pr.number, renderBackportFailed("GitHub reports no merge commit for this PR."));
+    }
+    return `skipped: ${trigger.reason}`;
+  }
+  const labels = config.backport.labels;
+  const existing = await findPullsForBranch(octokit, repo, trigger.branch);
+  const step = nextBackportStep(existing, requested);
+  if (step.step === "done") {
+    await sayOnSource(deps, pr.number, renderBackportExists(step.pr.number, trigger.target, step.pr.merged ? "merged" : "open"));
+    return `nothing to do: ${step.why} (#${step.pr.number})`;
+  }
+  if (step.step === "closed-by-human") {
+    await sayOnSource(deps, pr.number, renderClosedByHuman(step.pr.number));
+    return `not reopened: #${step.pr.number} was closed by a human`;
+  }
+  if (step.step === "reopen") {
+    try {
+      await octokit.rest.pulls.update({ ...repo, pull_number: step.pr.number, state: "open" });
+      await addLabels(octokit, repo, pr.number, [labels.pending]);
+      await sayOnSource(deps, pr.number, renderBackportExists(step.pr.number, trigger.target, "reopened"));
+      return `reopened #${step.pr.number}`;
+    } catch (error) {
+      log.warn({ err: error, pr: step.pr.number }, "could not reopen the backport PR; opening a new one");
+    }
+  }
+
+  const brings = await compareRefs(octokit, repo, trigger.target, trigger.mergeCommitSha);
+  if (brings.aheadBy === 0) {
+    await addLabels(octokit, repo, pr.number, [labels.not_needed]);
+    await sayOnSource(deps, pr.number, renderAlreadyInDevelopment(trigger.target));
+    return "not needed: development already contains the merge commit";
+  }
+
+  await createBranchOnce(octokit, repo, trigger.branch, trigger.mergeCommitSha);
+  const own = trigger.kind === "sync" ? [] : await pullCommitTitles(octokit, repo, pr.number);
+  const ownShas = new Set(own.map((c) => c.sha));
+  const ownTitles = new Set(own.map((c) => c.title));
+  const extra = brings.commits.filter((c) => c.sha !== trigger.mergeCommitSha && !ownShas.has(c.sha) && !ownTitles.has(c.title) && !c.title.startsWith("Merge "));
+  const { data: reviews } = await octokit.rest.pulls.listReviews({ ...repo, pull_number: pr.number, per_page: 100 });
+  const people = backportPeople(
+    pr,
+    approvers(reviews.map((r) => ({ user: r.user?.login ?? "", state: r.state, submittedAt: r.submitted_at ?? null }))),
+  );
+  const body = {
+    kind: trigger.kind,
+    source: { number: pr.number, title: pr.title },
+    production: config.branches.production,
+    development: trigger.target,
+    mergeCommitSha: trigger.mergeCommitSha,
+    commits: brings.commits,
+    extra: trigger.kind === "sync" ? [] : extra,
+    filesChanged: brings.filesChanged,
+  };
+  const opened = await openPullOnce(octokit, repo, {
+    head: trigger.branch,
+    base: trigger.target,
+    title: backportTitle(pr, config, trigger.kind),
+    body: renderBackportBody({ ...body, reviewerProblems: [] }),
+  });
+  if (opened.created) {
+    const problems = await requestReviewers(octokit, repo, opened.number, people.reviewers);
+    if (problems.length) {
+      log.warn({ pr: opened.number, problems }, "some reviewers could not be requested");
+      await octokit.rest.pulls.update({ ...repo, pull_number: opened.number, body: renderBackportBody({ ...body, reviewerProblems: problems }) });
+    }
+    if (people.assignees.length) await octokit.rest.issues.addAssignees({ ...repo, issue_number: opened.number, assignees: people.assignees });
+    await addLabels(octokit, repo, opened.number, backportLabels(pr, config));
+  }
+  await addLabels(octokit, repo, pr.number, [labels.pending]);
+  await sayOnSource(deps, pr.number, renderBackportOpened(opened.number, trigger.target, people.reviewers));
+
+  const mergeable = await waitForMergeable(octokit, repo, opened.number, deps.mergeablePolls);
+  if (mergeable === false) {
+    await addLabels(octokit, repo, opened.number, [labels.conflict]);
+    const where = { ...repo, issueNumber: opened.number, marker: CONFLICT_MARKER, botLogin: deps.me.botLogin };
+    await writeComment(octokit, where, await findMarkedComment(octokit, where), renderConflict(trigger.branch, trigger.target));
+  }
+  return `opened #${opened.number}${mergeable === false ? " (conflict)" : mergeable === null ? " (mergeability unknown)" : ""}`;
+}
+
+/** A backport PR merged into development: the source PR is now backported. */
+async function markBackported(deps: BackportDeps, config: Config, source: number, backport: number): Promise<void> {
+  await removeLabel(deps.octokit, deps.repo, source, config.backport.labels.pending);
+  await addLabels(deps.octokit, deps.repo, source, [config.backport.labels.done]);
+  await sayOnSource(deps, source, renderBackportExists(backport, config.branches.development, "merged"));
+}
+
+async function withReporting(deps: BackportDeps, source: number, work: () => Promise<string>): Promise<void> {
+  try {
+    const outcome = await work();
+    deps.log.info({ pr: source, outcome }, "backport");
+  } catch (error) {
+    deps.log.error({ pr: source, err: error }, "backport failed");
+    const status = (error as { status?: number }).status;
+    const reason = status === 403 || status === 404 ? `GitHub refused a request (HTTP ${status}); check that the app has contents and pull requests write permission.` : `${(error as Error).message}`;
+    await sayOnSource(deps, source, renderBackportFailed(reason)).catch((e: unknown) => deps.log.error({ err: e }, "could not comment the failure"));
+    throw error;
+  }
+}
+
+export async function onPullRequestClosed(context: Context<"pull_request.closed">, identity: IdentityProvider): Promise<void> {
+  const raw = context.payload.pull_request;
+  if (!raw?.merged || !raw.head || !raw.base) return;
+  const repo = context.repo();
+  const me = await identity();
+  const deps: BackportDeps = { octokit: context.octokit, repo, me, log: context.log.child({ delivery: context.id, repo: `${repo.owner}/${repo.repo}` }) };
+  const loaded = await loadConfig(context);
+  const config = loaded.config;
+  const pr = mergedFacts(raw);
+
+  const source = sourceOfBackportBranch(config, pr.source);
+  if (source !== undefined && pr.target === config.branches.development) {
+    await markBackported(deps, config, source, pr.number);
+    deps.log.info({ pr: source, backport: pr.number }, "backport merged");
+    return;
+  }
+  if (pr.target !== config.branches.production) return;
+  if (!loaded.ok) {
+    await sayOnSource(deps, pr.number, renderBackportFailed("`.github/branch-steward.yml` is invalid, so the backport was not attempted. Fix it, then comment `/backport`."));
+    return;
+  }
+  await withReporting(deps, pr.number, () => runBackport(deps, pr, config, false));
+}
+
+export const BACKPORT_COMMAND = /^\/backport\s*$/m;
+
+/** `/backport` on a merged PR into production, from someone with write access. */
+export async function onBackportCommand(context: Context<"issue_comment.created">, identity: IdentityProvider): Promise<void> {
+  const { comment, issue } = context.payload;
+  if (!issue.pull_request || !BACKPORT_COMMAND.test(comment.body ?? "") || comment.user?.type === "Bot") return;
+  const repo = context.repo();
+  const login = comment.user?.login ?? "";
+  if (!(await isWriter(context.octokit, repo, login))) {
+    await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: renderNotCommand(login) });
+    return;
+  }
+  const me = await identity();
+  const deps: BackportDeps = { octokit: context.octokit, repo, me, log: context.log.child({ delivery: context.id, repo: `${repo.owner}/${repo.repo}` }) };
+  const loaded = await loadConfig(context);
+  const { data } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
+  await withReporting(deps, issue.number, () => runBackport(deps, mergedFacts(data), loaded.config, true));
+}

@@ -1,0 +1,95 @@
+/** Texts of the backport feature: the backport PR body and the comments on the source PR. */
+import type { BackportKind } from "../policy/backport.js";
+import type { CommitSummary } from "../policy/gate.js";
+import { escapeText } from "./markdown.js";
+
+export const BACKPORT_MARKER = "<!-- branch-steward:backport -->";
+export const CONFLICT_MARKER = "<!-- branch-steward:backport-conflict -->";
+
+const short = (sha: string): string => sha.slice(0, 7);
+const commitLine = (c: CommitSummary): string => `- ${short(c.sha)} ${escapeText(c.title)}`;
+
+export interface BackportBody {
+  readonly kind: BackportKind;
+  readonly source: { readonly number: number; readonly title: string };
+  readonly production: string;
+  readonly development: string;
+  readonly mergeCommitSha: string;
+  readonly commits: readonly CommitSummary[];
+  /** Commits on production beyond the source PR's own, which this backport also brings. */
+  readonly extra: readonly CommitSummary[];
+  readonly filesChanged: number;
+  readonly reviewerProblems: readonly string[];
+}
+
+export function renderBackportBody(b: BackportBody): string {
+  const what =
+    b.kind === "sync"
+      ? `Merges \`${b.production}\` back into \`${b.development}\` after the sync #${b.source.number}, so that \`${b.production}\` stays an ancestor of \`${b.development}\`.`
+      : `Backports #${b.source.number} (${escapeText(b.source.title)}) from \`${b.production}\` into \`${b.development}\`.`;
+  const lines = [
+    what,
+    "",
+    `This branch starts at the \`${b.production}\` merge commit ${short(b.mergeCommitSha)} (git-flow merge-back), so it works for merge, squash and rebase merges.`,
+    "**Merge it with _Create a merge commit_**: squash or rebase would rewrite the commits and leave development behind production.",
+    "",
+    `### Commits it brings (${b.commits.length})`,
+    ...(b.commits.length ? b.commits.slice(0, 50).map(commitLine) : ["- (none)"]),
+    ...(b.commits.length > 50 ? [`- … and ${b.commits.length - 50} more`] : []),
+  ];
+  if (b.extra.length) {
+    lines.push("", `### Also on \`${b.production}\` and not yet in \`${b.development}\``, ...b.extra.slice(0, 50).map(commitLine));
+  }
+  if (b.filesChanged === 0) {
+    lines.push("", `No file changes: \`${b.development}\` already has this content; the PR only records the merge so the branches stay in line.`);
+  }
+  if (b.reviewerProblems.length) {
+    lines.push("", "### Reviewers that could not be requested", ...b.reviewerProblems.map((p) => `- ${escapeText(p)}`));
+  }
+  lines.push("", "Opened by branch-steward. It is never merged automatically: a maintainer reviews and merges it.");
+  return lines.join("\n");
+}
+
+export function renderBackportOpened(prNumber: number, target: string, reviewers: readonly string[]): string {
+  const who = reviewers.length ? ` Review requested from ${reviewers.map((r) => `@${r}`).join(", ")}.` : "";
+  return `${BACKPORT_MARKER}\n🔁 Backport to \`${target}\`: #${prNumber}.${who}`;
+}
+
+export function renderBackportExists(prNumber: number, target: string, state: string): string {
+  return `${BACKPORT_MARKER}\n🔁 Backport to \`${target}\`: #${prNumber} (${state}).`;
+}
+
+export function renderAlreadyInDevelopment(target: string): string {
+  return `${BACKPORT_MARKER}\n✅ Already in \`${target}\`: no backport needed.`;
+}
+
+export function renderClosedByHuman(prNumber: number): string {
+  return `${BACKPORT_MARKER}\n⏸️ The backport PR #${prNumber} was closed without merging. Comment \`/backport\` to redo it.`;
+}
+
+export function renderBackportFailed(reason: string): string {
+  return `${BACKPORT_MARKER}\n⚠️ branch-steward could not backport this PR: ${escapeText(reason)}\n\nFix the cause and comment \`/backport\` to retry.`;
+}
+
+export function renderConflict(branch: string, target: string): string {
+  return [
+    CONFLICT_MARKER,
+    `⚠️ This backport conflicts with \`${target}\`. branch-steward never commits conflict markers; resolve it on the backport branch:`,
+    "",
+    "```sh",
+    "git fetch origin",
+    `git switch --track origin/${branch}`,
+    `git merge origin/${target}`,
+    "# fix the conflicted files, then",
+    "git add -A",
+    "git commit",
+    `git push origin ${branch}`,
+    "```",
+    "",
+    "For simple cases, GitHub's **Resolve conflicts** button does the same in the browser.",
+  ].join("\n");
+}
+
+export function renderNotCommand(login: string): string {
+  return `@${login} thanks — \`/backport\` is reserved for people with write access to this repository.`;
+}

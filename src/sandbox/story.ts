@@ -202,4 +202,65 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator): Pr
     conclusion: "failure",
     summaryIncludes: ["1 commit behind `production`", "Emergency: pin model version"],
   });
+
+  // 5. The hotfix and its backport.
+  say.step("hotfix/fix-drift-threshold is cut from production, approved and merged");
+  repo.commit("hotfix/fix-drift-threshold", { message: "Fix drift threshold", files: { "model/thresholds.yml": "drift: 0.15\n" }, author: "alice", from: "production" });
+  const hotfix = repo.openPR({ head: "hotfix/fix-drift-threshold", base: "production", title: "Fix drift threshold", user: "alice" });
+  say.actor(`alice opens PR #${hotfix}: hotfix/fix-drift-threshold → production`);
+  ciReports(ctx, repo.pr(hotfix).headSha, "inference-tests", "success");
+  await expectCheck(ctx, "hotfix", hotfix, { status: "completed", conclusion: "success", summaryIncludes: ["Hotfix cut from production | ✅ pass"] });
+  repo.approve(hotfix, "bob");
+  repo.approve(hotfix, "carol");
+  repo.merge(hotfix, { method: "squash", user: "carol" });
+  say.actor(`bob and carol approve; carol squash-merges #${hotfix} into production`);
+  await ctx.twin.idle({ timeoutMs: 20_000 });
+
+  say.step("branch-steward opens the backport PR into development, for maintainers to approve");
+  const backport = findBackport(ctx, "backport/development/pr-" + hotfix);
+  const view = repo.pr(backport);
+  const expectEqual = (what: string, got: unknown, want: unknown) => {
+    if (JSON.stringify(got) !== JSON.stringify(want)) throw new StoryError("backport", `${what}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+  };
+  expectEqual("title", view.title, `[development] Fix drift threshold (backport #${hotfix})`);
+  expectEqual("base", view.baseRef, "development");
+  expectEqual("reviewers", [...view.requestedReviewers].sort(), ["alice", "bob", "carol"]);
+  expectEqual("assignees", [...view.assignees].sort(), ["alice", "carol"]);
+  expectEqual("labels", view.labels, ["backport"]);
+  expectEqual("source labels", repo.labels(hotfix), ["backport-pending"]);
+  say.steward(`opened #${backport} "${view.title}" from ${view.headRef}; review requested from ${view.requestedReviewers.join(", ")}; labelled ${view.labels.join(", ")}`);
+  expectOneBackportComment(ctx, hotfix, `#${backport}`);
+  if (view.merged) throw new StoryError("backport", "the backport PR must never be merged automatically");
+  await expectCheck(ctx, "backport flow", backport, { status: "completed", conclusion: "success", summaryIncludes: ["backport flow"] });
+
+  say.step("The backport is approved and merged: development contains production again");
+  repo.approve(backport, "bob");
+  repo.merge(backport, { method: "merge", user: "bob" });
+  say.actor(`bob approves and merges #${backport} (merge commit)`);
+  await ctx.twin.idle({ timeoutMs: 20_000 });
+  const production = repo.branchHead("production") ?? "";
+  const development = repo.branchHead("development") ?? "";
+  if (!repo.isAncestor(production, development)) throw new StoryError("backport merged", "production is not an ancestor of development");
+  expectEqual("source labels after merge", repo.labels(hotfix), ["backported"]);
+  say.steward(`#${hotfix} labelled backported; production ⊆ development`);
+
+  say.step("The sync PR is up to date again and waits for validation of its new head");
+  await expectCheck(ctx, "sync after backport", sync, { status: "in_progress", summaryIncludes: ["Up to date with target | ✅ pass"] });
+  const newHead = repo.pr(sync).headSha;
+  for (const name of VALIDATION_CHECKS) ciReports(ctx, newHead, name, "success");
+  await expectCheck(ctx, "sync green again", sync, { status: "completed", conclusion: "success" });
+}
+
+function findBackport(ctx: StoryContext, branch: string): number {
+  const found = [...ctx.repo.state.issues.values()].filter((i) => i.pull?.headRef === branch).map((i) => i.number);
+  if (found.length !== 1) throw new StoryError("backport", `expected exactly one PR from ${branch}, found ${found.length}`);
+  return found[0] as number;
+}
+
+function expectOneBackportComment(ctx: StoryContext, pr: number, includes: string): void {
+  const mine = ctx.repo.comments(pr).filter((c) => c.user === "branch-steward[bot]" && c.body.startsWith("<!-- branch-steward:backport -->"));
+  if (mine.length !== 1 || !mine[0]?.body.includes(includes)) {
+    throw new StoryError("backport", `expected one backport comment on #${pr} mentioning ${includes}, found ${JSON.stringify(mine.map((c) => c.body))}`);
+  }
+  ctx.say.steward(`comment on #${pr}: ${mine[0].body.split("\n")[1] ?? ""}`);
 }

@@ -1,0 +1,219 @@
+import nock from "nock";
+import type { Probot } from "probot";
+import { BACKPORT_MARKER } from "../../src/render/backport.js";
+import { API, createTestProbot, mockAuth, type LogLine } from "../support/probot.js";
+import { FULL_NAME, pullRequestPayload } from "../support/payloads.js";
+
+const R = `/repos/${FULL_NAME}`;
+const MERGE = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+type Body = Record<string, unknown>;
+let probot: Probot;
+let logs: LogLine[];
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+beforeEach(async () => {
+  ({ probot, logs } = await createTestProbot());
+});
+afterEach(() => {
+  const unused = nock.pendingMocks();
+  nock.cleanAll();
+  expect(unused).toEqual([]);
+});
+
+function mergedHotfix(over: Record<string, unknown> = {}): Record<string, unknown> {
+  const payload = pullRequestPayload({ action: "closed", source: "hotfix/fix-drift-threshold", target: "production", number: 12, state: "closed" });
+  Object.assign(payload.pull_request as Body, { merged: true, merge_commit_sha: MERGE, title: "Fix drift threshold", user: { login: "alice" }, merged_by: { login: "carol" }, labels: [] }, over);
+  return payload;
+}
+const receive = (payload: Body) => probot.receive({ id: "d-bp", name: "pull_request", payload: payload as never });
+const noConfig = (scope: nock.Scope) =>
+  scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(404).get(`/repos/acme/.github/contents/.github%2Fbranch-steward.yml`).reply(404);
+const noBackportYet = (scope: nock.Scope) =>
+  scope.get(`${R}/pulls`).query({ state: "all", head: "acme:backport/development/pr-12", per_page: "100" }).reply(200, []);
+const compareBrings = (scope: nock.Scope, aheadBy: number) =>
+  scope
+    .get(`${R}/compare/development...${MERGE}`)
+    .query({ per_page: "100" })
+    .reply(200, {
+      ahead_by: aheadBy,
+      behind_by: 0,
+      commits: aheadBy ? [{ sha: "f00", commit: { message: "Pin model" } }, { sha: MERGE, commit: { message: "Fix drift threshold (#12)" } }] : [],
+      files: aheadBy ? [{ filename: "model/thresholds.yml" }] : [],
+    });
+const sourceComments = (scope: nock.Scope, capture: (b: Body) => void) =>
+  scope
+    .get(`${R}/issues/12/comments`)
+    .query({ per_page: "100" })
+    .reply(200, [])
+    .post(`${R}/issues/12/comments`, (b: Body) => (capture(b), true))
+    .reply(201, {});
+
+function openedBackport(scope: nock.Scope, bodies: Record<string, Body>, mergeable: boolean): nock.Scope {
+  return scope
+    .post(`${R}/git/refs`, (b: Body) => ((bodies.ref = b), true))
+    .reply(201, {})
+    .get(`${R}/pulls/12/commits`)
+    .query({ per_page: "100" })
+    .reply(200, [{ sha: "h1", commit: { message: "Fix drift threshold" } }])
+    .get(`${R}/pulls/12/reviews`)
+    .query({ per_page: "100" })
+    .reply(200, [{ user: { login: "bob" }, state: "APPROVED", submitted_at: "2026-11-26T08:00:00Z" }])
+    .post(`${R}/pulls`, (b: Body) => ((bodies.pull = b), true))
+    .reply(201, { number: 13 })
+    .post(`${R}/pulls/13/requested_reviewers`, (b: Body) => ((bodies.reviewers = b), true))
+    .reply(201, {})
+    .post(`${R}/issues/13/assignees`, (b: Body) => ((bodies.assignees = b), true))
+    .reply(201, {})
+    .post(`${R}/issues/13/labels`, (b: Body) => ((bodies.labels = b), true))
+    .reply(200, [])
+    .post(`${R}/issues/12/labels`, (b: Body) => ((bodies.sourceLabels = b), true))
+    .reply(200, [])
+    .get(`${R}/pulls/13`)
+    .reply(200, { number: 13, mergeable });
+}
+
+it("opens the merge-back PR from the merge commit, with reviewers, assignees, labels and one comment", async () => {
+  const bodies: Record<string, Body> = {};
+  const scope = noConfig(mockAuth());
+  noBackportYet(scope);
+  compareBrings(scope, 2);
+  openedBackport(scope, bodies, true);
+  sourceComments(scope, (b) => (bodies.comment = b));
+
+  await receive(mergedHotfix());
+
+  expect(bodies.ref).toEqual({ ref: "refs/heads/backport/development/pr-12", sha: MERGE });
+  expect(bodies.pull).toMatchObject({ head: "backport/development/pr-12", base: "development", title: "[development] Fix drift threshold (backport #12)" });
+  expect(bodies.pull?.body).toMatchSnapshot();
+  expect(bodies.reviewers).toEqual({ reviewers: ["alice", "bob"] });
+  expect(bodies.assignees).toEqual({ assignees: ["alice", "carol"] });
+  expect(bodies.labels).toEqual({ labels: ["backport"] });
+  expect(bodies.sourceLabels).toEqual({ labels: ["backport-pending"] });
+  expect(String(bodies.comment?.body)).toBe(`${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13. Review requested from @alice, @bob.`);
+});
+
+it("labels a conflicting backport and posts the commands to resolve it", async () => {
+  const bodies: Record<string, Body> = {};
+  const scope = noConfig(mockAuth());
+  noBackportYet(scope);
+  compareBrings(scope, 2);
+  openedBackport(scope, bodies, false);
+  sourceComments(scope, () => undefined);
+  scope
+    .post(`${R}/issues/13/labels`, (b: Body) => ((bodies.conflict = b), true))
+    .reply(200, [])
+    .get(`${R}/issues/13/comments`)
+    .query({ per_page: "100" })
+    .reply(200, [])
+    .post(`${R}/issues/13/comments`, (b: Body) => ((bodies.commands = b), true))
+    .reply(201, {});
+
+  await receive(mergedHotfix());
+
+  expect(bodies.conflict).toEqual({ labels: ["backport-conflict"] });
+  expect(String(bodies.commands?.body)).toContain("git merge origin/development");
+});
+
+it("notes reviewers GitHub refuses in the PR body, and carries on", async () => {
+  const bodies: Record<string, Body> = {};
+  const scope = noConfig(mockAuth());
+  noBackportYet(scope);
+  compareBrings(scope, 2);
+  scope
+    .post(`${R}/git/refs`)
+    .reply(201, {})
+    .get(`${R}/pulls/12/commits`)
+    .query(true)
+    .reply(200, [])
+    .get(`${R}/pulls/12/reviews`)
+    .query(true)
+    .reply(200, [{ user: { login: "outsider" }, state: "APPROVED", submitted_at: "2026-11-26T08:00:00Z" }])
+    .post(`${R}/pulls`)
+    .reply(201, { number: 13 })
+    .post(`${R}/pulls/13/requested_reviewers`)
+    .reply(422, { message: "Reviews may only be requested from collaborators." })
+    .post(`${R}/pulls/13/requested_reviewers`, { reviewers: ["alice"] })
+    .reply(201, {})
+    .post(`${R}/pulls/13/requested_reviewers`, { reviewers: ["outsider"] })
+    .reply(422, { message: "Reviews may only be requested from collaborators." })
+    .patch(`${R}/pulls/13`, (b: Body) => ((bodies.update = b), true))
+    .reply(200, {})
+    .post(`${R}/issues/13/assignees`)
+    .reply(201, {})
+    .post(`${R}/issues/13/labels`)
+    .reply(200, [])
+    .post(`${R}/issues/12/labels`)
+    .reply(200, [])
+    .get(`${R}/pulls/13`)
+    .reply(200, { mergeable: true });
+  sourceComments(scope, () => undefined);
+
+  await receive(mergedHotfix());
+
+  expect(String(bodies.update?.body)).toMatch(/@outsider: Reviews may only be requested from collaborators/);
+  expect(logs.find((l) => l.msg === "some reviewers could not be requested")).toBeDefined();
+});
+
+it("says 'already in development' and opens nothing when there is nothing to bring", async () => {
+  let comment: Body = {};
+  let labels: Body = {};
+  const scope = noConfig(mockAuth());
+  noBackportYet(scope);
+  compareBrings(scope, 0);
+  scope.post(`${R}/issues/12/labels`, (b: Body) => ((labels = b), true)).reply(200, []);
+  sourceComments(scope, (b) => (comment = b));
+
+  await receive(mergedHotfix());
+
+  expect(labels).toEqual({ labels: ["backport-not-needed"] });
+  expect(String(comment.body)).toContain("Already in `development`");
+});
+
+it("a redelivered merge finds the open backport and writes nothing", async () => {
+  const scope = noConfig(mockAuth());
+  scope
+    .get(`${R}/pulls`)
+    .query(true)
+    .reply(200, [{ number: 13, state: "open", merged_at: null, head: { ref: "backport/development/pr-12" } }])
+    .get(`${R}/issues/12/comments`)
+    .query(true)
+    .reply(200, [{ id: 1, user: { login: "branch-steward[bot]" }, body: `${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13 (open).` }]);
+  await receive(mergedHotfix());
+  expect(logs.find((l) => l.msg === "backport")).toMatchObject({ outcome: "nothing to do: its backport PR is open (#13)" });
+});
+
+it("comments clearly and fails the delivery when GitHub refuses (missing permission)", async () => {
+  let comment: Body = {};
+  const scope = noConfig(mockAuth());
+  noBackportYet(scope);
+  compareBrings(scope, 1);
+  scope.post(`${R}/git/refs`).reply(403, { message: "Resource not accessible by integration" });
+  sourceComments(scope, (b) => (comment = b));
+
+  await expect(receive(mergedHotfix())).rejects.toThrow();
+  expect(String(comment.body)).toContain("HTTP 403");
+  expect(String(comment.body)).toContain("/backport");
+  expect(logs.find((l) => l.msg === "backport failed")).toMatchObject({ pr: 12 });
+});
+
+it("flips the source label when the backport PR merges", async () => {
+  const scope = noConfig(mockAuth());
+  let added: Body = {};
+  scope
+    .delete(`${R}/issues/12/labels/backport-pending`)
+    .reply(200, [])
+    .post(`${R}/issues/12/labels`, (b: Body) => ((added = b), true))
+    .reply(200, []);
+  sourceComments(scope, () => undefined);
+  const payload = pullRequestPayload({ action: "closed", source: "backport/development/pr-12", target: "development", number: 13, state: "closed" });
+  Object.assign(payload.pull_request as Body, { merged: true, merge_commit_sha: MERGE });
+  await receive(payload);
+  expect(added).toEqual({ labels: ["backported"] });
+});
+
+it("ignores merges into other branches and closed-unmerged PRs", async () => {
+  nock(API); // no request at all
+  const payload = mergedHotfix({ merged: false });
+  await receive(payload);
+});

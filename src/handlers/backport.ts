@@ -41,8 +41,11 @@ import {
   renderClosedByHuman,
   renderConflict,
   renderNotCommand,
+  renderPickConflictIssue,
+  renderPickConflictNote,
 } from "../render/backport.js";
 import { isWriter } from "../github/permissions.js";
+import { cherryPick, pickBase } from "../github/cherry-pick.js";
 
 type Log = Context["log"];
 
@@ -124,8 +127,15 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     return "not needed: development already contains the merge commit";
   }
 
-  await createBranchOnce(octokit, repo, trigger.branch, trigger.mergeCommitSha);
   const own = trigger.kind === "sync" ? [] : await pullCommitTitles(octokit, repo, pr.number);
+  let branchAt = trigger.mergeCommitSha;
+  let strategyNote = "";
+  if (config.backport.strategy === "cherry-pick" && trigger.kind !== "sync") {
+    const pick = await pickOrFallBack(deps, pr, trigger, config, own.map((c) => c.title));
+    if ("done" in pick) return pick.done;
+    ({ branchAt, note: strategyNote } = pick);
+  }
+  await createBranchOnce(octokit, repo, trigger.branch, branchAt);
   const ownShas = new Set(own.map((c) => c.sha));
   const ownTitles = new Set(own.map((c) => c.title));
   const extra = brings.commits.filter((c) => c.sha !== trigger.mergeCommitSha && !ownShas.has(c.sha) && !ownTitles.has(c.title) && !c.title.startsWith("Merge "));
@@ -143,6 +153,8 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     commits: brings.commits,
     extra: trigger.kind === "sync" ? [] : extra,
     filesChanged: brings.filesChanged,
+    strategy: branchAt === trigger.mergeCommitSha ? ("merge-back" as const) : ("cherry-pick" as const),
+    note: strategyNote,
   };
   const opened = await openPullOnce(octokit, repo, {
     head: trigger.branch,
@@ -169,6 +181,53 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     await writeComment(octokit, where, await findMarkedComment(octokit, where), renderConflict(trigger.branch, trigger.target));
   }
   return `opened #${opened.number}${mergeable === false ? " (conflict)" : mergeable === null ? " (mergeability unknown)" : ""}`;
+}
+
+type Trigger = Extract<ReturnType<typeof backportTrigger>, { backport: true }>;
+
+/** Cherry-pick mode: the picked commit, or a merge-back fallback, or a tracking issue on conflict. */
+async function pickOrFallBack(
+  deps: BackportDeps,
+  pr: MergedPullRequest,
+  trigger: Trigger,
+  config: Config,
+  ownTitles: readonly string[],
+): Promise<{ branchAt: string; note: string } | { done: string }> {
+  const { octokit, repo } = deps;
+  const labels = config.backport.labels;
+  const picked = await cherryPick(octokit, repo, {
+    sha: trigger.mergeCommitSha,
+    base: await pickBase(octokit, repo, trigger.mergeCommitSha, ownTitles),
+    onto: trigger.target,
+    message: `${pr.title} (backport #${pr.number})\n\n(cherry picked from commit ${trigger.mergeCommitSha})`,
+    tempPrefix: trigger.branch,
+  });
+  if (picked.kind === "picked") return { branchAt: picked.sha, note: "" };
+  if (picked.kind === "empty") {
+    await addLabels(octokit, repo, pr.number, [labels.not_needed]);
+    await sayOnSource(deps, pr.number, renderAlreadyInDevelopment(trigger.target));
+    return { done: "not needed: the cherry-pick is empty" };
+  }
+  if (config.backport.on_cherry_pick_conflict === "merge-back") {
+    return { branchAt: trigger.mergeCommitSha, note: "The cherry-pick conflicted, so this is a merge-back PR instead." };
+  }
+  const title = `Backport #${pr.number} to ${trigger.target}: cherry-pick conflicts`;
+  const open = await octokit.paginate(octokit.rest.issues.listForRepo, { ...repo, state: "open", labels: labels.conflict, creator: deps.me.botLogin, per_page: 100 });
+  const tracked = open.find((i) => i.title === title);
+  const issue = tracked
+    ? { number: tracked.number }
+    : (
+        await octokit.rest.issues.create({
+          ...repo,
+          title,
+          body: renderPickConflictIssue(pr.number, trigger.target, trigger.mergeCommitSha),
+          labels: [labels.backport, labels.conflict],
+          assignees: backportPeople(pr, []).assignees,
+        })
+      ).data;
+  await addLabels(octokit, repo, pr.number, [labels.pending]);
+  await sayOnSource(deps, pr.number, renderPickConflictNote(trigger.target, `tracking issue #${issue.number}`));
+  return { done: `cherry-pick conflicted: tracking issue #${issue.number}` };
 }
 
 /** A backport PR merged into development: the source PR is now backported. */

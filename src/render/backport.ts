@@ -20,6 +20,9 @@ export interface BackportBody {
   readonly extra: readonly CommitSummary[];
   readonly filesChanged: number;
   readonly reviewerProblems: readonly string[];
+  readonly strategy?: "merge-back" | "cherry-pick";
+  /** A line about how this PR came to be (e.g. a cherry-pick that fell back). */
+  readonly note?: string;
 }
 
 export function renderBackportBody(b: BackportBody): string {
@@ -27,11 +30,18 @@ export function renderBackportBody(b: BackportBody): string {
     b.kind === "sync"
       ? `Merges \`${b.production}\` back into \`${b.development}\` after the sync #${b.source.number}, so that \`${b.production}\` stays an ancestor of \`${b.development}\`.`
       : `Backports #${b.source.number} (${escapeText(b.source.title)}) from \`${b.production}\` into \`${b.development}\`.`;
+  const how =
+    b.strategy === "cherry-pick"
+      ? [`This branch is \`${b.development}\` plus the net change of the \`${b.production}\` merge commit ${short(b.mergeCommitSha)}, cherry-picked. \`${b.production}\` does not become an ancestor of \`${b.development}\` this way.`]
+      : [
+          `This branch starts at the \`${b.production}\` merge commit ${short(b.mergeCommitSha)} (git-flow merge-back), so it works for merge, squash and rebase merges.`,
+          "**Merge it with _Create a merge commit_**: squash or rebase would rewrite the commits and leave development behind production.",
+        ];
   const lines = [
     what,
+    ...(b.note ? ["", `> ${b.note}`] : []),
     "",
-    `This branch starts at the \`${b.production}\` merge commit ${short(b.mergeCommitSha)} (git-flow merge-back), so it works for merge, squash and rebase merges.`,
-    "**Merge it with _Create a merge commit_**: squash or rebase would rewrite the commits and leave development behind production.",
+    ...how,
     "",
     `### Commits it brings (${b.commits.length})`,
     ...(b.commits.length ? b.commits.slice(0, 50).map(commitLine) : ["- (none)"]),
@@ -92,4 +102,27 @@ export function renderConflict(branch: string, target: string): string {
 
 export function renderNotCommand(login: string): string {
   return `@${login} thanks — \`/backport\` is reserved for people with write access to this repository.`;
+}
+
+export function renderPickConflictNote(target: string, where: string): string {
+  return `${BACKPORT_MARKER}\n⚠️ The cherry-pick into \`${target}\` conflicts; branch-steward committed nothing and cleaned up. Follow-up: ${where}.`;
+}
+
+export function renderPickConflictIssue(source: number, target: string, mergeSha: string): string {
+  return [
+    `The cherry-pick of #${source} (merge commit ${short(mergeSha)}) into \`${target}\` conflicts. branch-steward committed nothing.`,
+    "",
+    "Resolve it locally:",
+    "",
+    "```sh",
+    "git fetch origin",
+    `git switch -c backport/${target}/pr-${source} origin/${target}`,
+    `git cherry-pick -m 1 ${mergeSha}   # drop "-m 1" if the commit has a single parent`,
+    "# fix the conflicted files, then",
+    "git add -A && git cherry-pick --continue",
+    `git push origin backport/${target}/pr-${source}`,
+    "```",
+    "",
+    `Then open a PR into \`${target}\` and close this issue.`,
+  ].join("\n");
 }

@@ -27,8 +27,12 @@ function mergedHotfix(over: Record<string, unknown> = {}): Record<string, unknow
   return payload;
 }
 const receive = (payload: Body) => probot.receive({ id: "d-bp", name: "pull_request", payload: payload as never });
+/** Releases are another feature on the same event: off here, so only backport requests remain. */
 const noConfig = (scope: nock.Scope) =>
-  scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(404).get(`/repos/acme/.github/contents/.github%2Fbranch-steward.yml`).reply(404);
+  scope
+    .get(`${R}/contents/.github%2Fbranch-steward.yml`)
+    .times(2)
+    .reply(200, "release:\n  enabled: false\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
 const noBackportYet = (scope: nock.Scope) =>
   scope.get(`${R}/pulls`).query({ state: "all", head: "acme:backport/development/pr-12", per_page: "100" }).reply(200, []);
 const compareBrings = (scope: nock.Scope, aheadBy: number) =>
@@ -188,7 +192,12 @@ it("comments clearly and fails the delivery when GitHub refuses (missing permiss
   const scope = noConfig(mockAuth());
   noBackportYet(scope);
   compareBrings(scope, 1);
-  scope.post(`${R}/git/refs`).reply(403, { message: "Resource not accessible by integration" });
+  scope
+    .get(`${R}/pulls/12/commits`)
+    .query(true)
+    .reply(200, [])
+    .post(`${R}/git/refs`)
+    .reply(403, { message: "Resource not accessible by integration" });
   sourceComments(scope, (b) => (comment = b));
 
   await expect(receive(mergedHotfix())).rejects.toThrow();

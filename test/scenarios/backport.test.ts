@@ -106,3 +106,64 @@ it("merges a sync back so that production stays an ancestor of development", asy
   repo.merge(back?.number ?? 0, { method: "merge", user: "bob" });
   expect(repo.isAncestor(repo.branchHead("production") ?? "", repo.branchHead("development") ?? "")).toBe(true);
 });
+
+describe("cherry-pick mode (opt-in)", () => {
+  const CONFIG = (onConflict: string) => `backport:\n  strategy: cherry-pick\n  on_cherry_pick_conflict: ${onConflict}\nvalidation:\n  sync: { required: [], opt_out: true }\n`;
+  function seedWith(config: string): RepoHandle {
+    const repo = seedRepository(stack.twin);
+    repo.commit("production", { message: "Config", files: { ".github/branch-steward.yml": config }, author: "carol" });
+    repo.commit("development", { message: "Dev work", files: { "pipeline/features.py": "REGIONS = 12\n", ".github/branch-steward.yml": config }, author: "bob" });
+    return repo;
+  }
+  const tempBranches = (repo: RepoHandle) => [...repo.state.refs.keys()].filter((r) => r.includes("-pick-"));
+
+  it.each(["squash", "rebase", "merge"] as const)("picks the net change of a %s merge onto development, leaves no scratch branch", async (method) => {
+    stack = await startStack();
+    const repo = seedWith(CONFIG("merge-back"));
+    repo.commit("hotfix/pick", { message: "Fix part 1", files: { "model/thresholds.yml": "drift: 0.11\n" }, author: "alice", from: "production" });
+    repo.commit("hotfix/pick", { message: "Fix part 2", files: { "pipeline/infer.py": "def infer():\n    return 'v1.0.1'\n" }, author: "alice" });
+    const pr = repo.openPR({ head: "hotfix/pick", base: "production", title: "Fix drift", user: "alice" });
+    repo.merge(pr, { method, user: "carol" });
+    await stack.twin.idle({ timeoutMs: 20_000 });
+
+    const [backport] = backports(repo, pr);
+    expect(backport).toMatchObject({ mergeable: true, labels: ["backport"] });
+    const head = repo.commitOf(`backport/development/pr-${pr}`);
+    expect(head.parents).toEqual([repo.branchHead("development")]);
+    expect(head.message).toContain(`(cherry picked from commit ${repo.pr(pr).mergeCommitSha}`);
+    expect(repo.files(`backport/development/pr-${pr}`)).toMatchObject({
+      "model/thresholds.yml": "drift: 0.11\n",
+      "pipeline/infer.py": "def infer():\n    return 'v1.0.1'\n",
+      "pipeline/features.py": "REGIONS = 12\n", // development's own work is kept
+    });
+    expect(tempBranches(repo)).toEqual([]);
+  });
+
+  it("falls back to a merge-back PR on conflict, commits no markers, and cleans up", async () => {
+    stack = await startStack({ logLevel: process.env.DEBUG_STACK ? "warn" : "silent" });
+    const repo = seedWith(CONFIG("merge-back"));
+    repo.commit("development", { message: "Retune", files: { "model/thresholds.yml": "drift: 0.30\n" }, author: "bob" });
+    const pr = mergeHotfix(repo, "conflict", { "model/thresholds.yml": "drift: 0.12\n" });
+    await stack.twin.idle({ timeoutMs: 20_000 });
+
+    const [backport] = backports(repo, pr);
+    expect(repo.ref(`heads/backport/development/pr-${pr}`)).toBe(repo.pr(pr).mergeCommitSha);
+    expect(backport).toMatchObject({ labels: ["backport", "backport-conflict"] });
+    expect(repo.state.issues.get(backport?.number ?? 0)?.body).toContain("The cherry-pick conflicted, so this is a merge-back PR instead.");
+    expect(tempBranches(repo)).toEqual([]);
+  });
+
+  it("opens one tracking issue on conflict when configured, even if the merge is delivered twice", async () => {
+    stack = await startStack({ twin: { webhooks: { duplicateRate: 1 } }, logLevel: process.env.DEBUG_STACK ? "warn" : "silent" });
+    const repo = seedWith(CONFIG("issue"));
+    repo.commit("development", { message: "Retune", files: { "model/thresholds.yml": "drift: 0.30\n" }, author: "bob" });
+    const pr = mergeHotfix(repo, "conflict", { "model/thresholds.yml": "drift: 0.12\n" });
+    await stack.twin.idle({ timeoutMs: 20_000 });
+
+    expect(backports(repo, pr)).toEqual([]);
+    const issues = [...repo.state.issues.values()].filter((i) => !i.pull && i.title.startsWith(`Backport #${pr}`));
+    expect(issues).toHaveLength(1);
+    expect(botComments(repo, pr, "<!-- branch-steward:backport -->")[0]?.body).toContain(`tracking issue #${issues[0]?.number}`);
+    expect(tempBranches(repo)).toEqual([]);
+  });
+});

@@ -38,6 +38,24 @@ function labelsOf(ctx: RequestContext, repo: RepoState, issue: IssueState) {
 
 export const issueRoutes: Route[] = [
   {
+    // Lists issues and PRs, as GitHub does; filters: state, labels (all must match), creator.
+    method: "GET",
+    path: "/repos/{owner}/{repo}/issues",
+    auth: "installation",
+    handler: (ctx) => {
+      const repo = repoParam(ctx);
+      const state = ctx.query.get("state") ?? "open";
+      const wanted = (ctx.query.get("labels") ?? "").split(",").map((l) => l.trim().toLowerCase()).filter(Boolean);
+      const creator = ctx.query.get("creator");
+      const issues = [...repo.issues.values()]
+        .filter((i) => state === "all" || i.state === state)
+        .filter((i) => wanted.every((w) => i.labels.some((l) => l.toLowerCase() === w)))
+        .filter((i) => !creator || i.user.login === creator)
+        .sort((a, b) => b.number - a.number);
+      return paginated(ctx, issues, (i) => issueJson(ctx.core, repo, i));
+    },
+  },
+  {
     method: "POST",
     path: "/repos/{owner}/{repo}/issues",
     auth: "installation",

@@ -1,31 +1,50 @@
 /**
  * Production entry point (the Docker image runs `node lib/main.js`): Probot's server with the
- * app loaded, plus the graceful shutdown Probot lacks. On SIGTERM or SIGINT it stops accepting
- * connections, lets in-flight webhook handlers finish (bounded), and exits 0.
+ * app loaded, plus what Probot lacks:
+ *
+ * - the environment is validated first (src/env.ts): in production a missing APP_ID, private
+ *   key or real WEBHOOK_SECRET stops the process with one message listing every problem;
+ * - a redacting logger (src/observability/log.ts) and instrumented Octokit (GitHub request and
+ *   rate-limit metrics, src/observability/octokit.ts);
+ * - graceful shutdown: on SIGTERM or SIGINT it stops accepting connections, lets in-flight
+ *   webhook handlers finish (bounded by SHUTDOWN_GRACE_MS), and exits 0.
  *
  * Without APP_ID and a private key outside production, Probot serves its setup page, which
  * registers the app on GitHub from app.yml (the manifest flow) and writes `.env`.
  */
-import { run } from "probot";
+import { ProbotOctokit, run } from "probot";
+import { formatProblems, validateEnv } from "./env.js";
 import app from "./index.js";
+import { createAppLogger, logOptionsFromEnv } from "./observability/log.js";
+import { instrumentedOctokit } from "./observability/octokit.js";
 
-const SHUTDOWN_GRACE_MS = Number(process.env.SHUTDOWN_GRACE_MS ?? 8_000);
+const env = validateEnv(process.env);
+if (!env.ok) {
+  console.error(formatProblems(env));
+  process.exit(1);
+}
 
-const server = await run(app);
+const log = await createAppLogger(logOptionsFromEnv(process.env));
+if (env.problems.length) log.warn(formatProblems(env));
+
+const SHUTDOWN_GRACE_MS = env.config.shutdownGraceMs;
+
+const server = await run(app, { log, Octokit: instrumentedOctokit(ProbotOctokit) });
 let stopping = false;
 
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.info(JSON.stringify({ level: 30, msg: `received ${signal}; draining` }));
+  log.info(`received ${signal}; draining`);
   const deadline = setTimeout(() => {
-    console.error(JSON.stringify({ level: 50, msg: `in-flight work did not finish within ${SHUTDOWN_GRACE_MS} ms; exiting` }));
+    log.error(`in-flight work did not finish within ${SHUTDOWN_GRACE_MS} ms; exiting`);
     process.exit(1);
   }, SHUTDOWN_GRACE_MS);
   deadline.unref();
   // server.stop() closes the listener (Node ≥ 19 also closes idle keep-alive sockets) and
   // resolves once open requests, whose webhook handlers are still running, have finished.
   await server.stop();
+  log.info("stopped");
   process.exit(0);
 }
 

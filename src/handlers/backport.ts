@@ -37,7 +37,6 @@ import {
   renderBackportBody,
   renderBackportExists,
   renderBackportFailed,
-  renderBackportOpened,
   renderClosedByHuman,
   renderConflict,
   renderNotCommand,
@@ -83,6 +82,7 @@ export function mergedFacts(pr: {
   };
 }
 
+/** Our one backport comment on the source PR, written only when its text changes. */
 async function sayOnSource(deps: BackportDeps, number: number, body: string): Promise<void> {
   const where = { ...deps.repo, issueNumber: number, marker: BACKPORT_MARKER, botLogin: deps.me.botLogin };
   await writeComment(deps.octokit, where, await findMarkedComment(deps.octokit, where), body);
@@ -102,6 +102,9 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
   const existing = await findPullsForBranch(octokit, repo, trigger.branch);
   const step = nextBackportStep(existing, requested);
   if (step.step === "done") {
+    // Repair what an interrupted run left out (the source label, the comment); write nothing else.
+    const label = step.pr.merged ? labels.done : labels.pending;
+    if (!pr.labels.includes(label)) await addLabels(octokit, repo, pr.number, [label]);
     await sayOnSource(deps, pr.number, renderBackportExists(step.pr.number, trigger.target, step.pr.merged ? "merged" : "open"));
     return `nothing to do: ${step.why} (#${step.pr.number})`;
   }
@@ -172,7 +175,7 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     await addLabels(octokit, repo, opened.number, backportLabels(pr, config));
   }
   await addLabels(octokit, repo, pr.number, [labels.pending]);
-  await sayOnSource(deps, pr.number, renderBackportOpened(opened.number, trigger.target, people.reviewers));
+  await sayOnSource(deps, pr.number, renderBackportExists(opened.number, trigger.target, "open"));
 
   const mergeable = await waitForMergeable(octokit, repo, opened.number, deps.mergeablePolls);
   if (mergeable === false) {
@@ -271,7 +274,9 @@ export async function onPullRequestClosed(context: Context<"pull_request.closed"
     await sayOnSource(deps, pr.number, renderBackportFailed("`.github/branch-steward.yml` is invalid, so the backport was not attempted. Fix it, then comment `/backport`."));
     return;
   }
-  await withReporting(deps, pr.number, () => runBackport(deps, pr, config, false));
+  // The payload may be stale (labels change, redeliveries come late): act on the PR as it is now.
+  const { data: fresh } = await context.octokit.rest.pulls.get({ ...repo, pull_number: pr.number });
+  await withReporting(deps, pr.number, () => runBackport(deps, mergedFacts(fresh), config, false));
 }
 
 export const BACKPORT_COMMAND = /^\/backport\s*$/m;

@@ -17,23 +17,27 @@ type PullRequestContext = Context<(typeof PULL_REQUEST_EVENTS)[number]>;
 export async function onPullRequest(context: PullRequestContext, identity: IdentityProvider): Promise<void> {
   const repo = context.repo();
   const log = context.log.child({ delivery: context.id, event: `${context.name}.${context.payload.action}`, repo: `${repo.owner}/${repo.repo}` });
-  const pr = pullRequestFacts(context.payload.pull_request);
-  if ("error" in pr) {
-    log.warn({ problem: pr.error }, "ignored: malformed pull_request payload");
+  const sent = pullRequestFacts(context.payload.pull_request);
+  if ("error" in sent) {
+    log.warn({ problem: sent.error }, "ignored: malformed pull_request payload");
     return;
   }
   const changes = context.payload.action === "edited" ? context.payload.changes : undefined;
   const oldTarget = changes?.base?.ref?.from;
   if (context.payload.action === "edited" && !oldTarget) return; // only a base change alters the verdict
-  if (!pr.open) return;
+  if (!sent.open) return;
 
   const me = await identity();
   try {
+    // Deliveries arrive in no promised order: decide on the PR as it is now, not as it was sent.
+    const { data } = await context.octokit.rest.pulls.get({ ...repo, pull_number: sent.number });
+    const pr = pullRequestFacts(data);
+    if ("error" in pr || !pr.open) return;
     const result = await evaluateAndReport(context, repo, pr, me);
     const retarget = oldTarget ? await concludeRetargeted(context, repo, pr, oldTarget, me) : undefined;
     log.info({ pr: pr.number, target: pr.route.target, source: pr.route.source, ...result, retarget }, "evaluated pull request");
   } catch (error) {
-    log.error({ pr: pr.number, err: error }, "failed to report on pull request; the delivery fails so it can be redelivered");
+    log.error({ pr: sent.number, err: error }, "failed to report on pull request; the delivery fails so it can be redelivered");
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 /** Texts of the backport feature: the backport PR body and the comments on the source PR. */
 import type { BackportKind } from "../policy/backport.js";
 import type { CommitSummary } from "../policy/gate.js";
-import { escapeText } from "./markdown.js";
+import { code, escapeText, inertMarkdown } from "./markdown.js";
 
 export const BACKPORT_MARKER = "<!-- branch-steward:backport -->";
 export const CONFLICT_MARKER = "<!-- branch-steward:backport-conflict -->";
@@ -28,18 +28,18 @@ export interface BackportBody {
 export function renderBackportBody(b: BackportBody): string {
   const what =
     b.kind === "sync"
-      ? `Merges \`${b.production}\` back into \`${b.development}\` after the sync #${b.source.number}, so that \`${b.production}\` stays an ancestor of \`${b.development}\`.`
-      : `Backports #${b.source.number} (${escapeText(b.source.title)}) from \`${b.production}\` into \`${b.development}\`.`;
+      ? `Merges ${code(b.production)} back into ${code(b.development)} after the sync #${b.source.number}, so that ${code(b.production)} stays an ancestor of ${code(b.development)}.`
+      : `Backports #${b.source.number} (${escapeText(b.source.title)}) from ${code(b.production)} into ${code(b.development)}.`;
   const how =
     b.strategy === "cherry-pick"
-      ? [`This branch is \`${b.development}\` plus the net change of the \`${b.production}\` merge commit ${short(b.mergeCommitSha)}, cherry-picked. \`${b.production}\` does not become an ancestor of \`${b.development}\` this way.`]
+      ? [`This branch is ${code(b.development)} plus the net change of the ${code(b.production)} merge commit ${short(b.mergeCommitSha)}, cherry-picked. ${code(b.production)} does not become an ancestor of ${code(b.development)} this way.`]
       : [
-          `This branch starts at the \`${b.production}\` merge commit ${short(b.mergeCommitSha)} (git-flow merge-back), so it works for merge, squash and rebase merges.`,
+          `This branch starts at the ${code(b.production)} merge commit ${short(b.mergeCommitSha)} (git-flow merge-back), so it works for merge, squash and rebase merges.`,
           "**Merge it with _Create a merge commit_**: squash or rebase would rewrite the commits and leave development behind production.",
         ];
   const lines = [
     what,
-    ...(b.note ? ["", `> ${b.note}`] : []),
+    ...(b.note ? ["", `> ${inertMarkdown(b.note)}`] : []),
     "",
     ...how,
     "",
@@ -48,29 +48,25 @@ export function renderBackportBody(b: BackportBody): string {
     ...(b.commits.length > 50 ? [`- … and ${b.commits.length - 50} more`] : []),
   ];
   if (b.extra.length) {
-    lines.push("", `### Also on \`${b.production}\` and not yet in \`${b.development}\``, ...b.extra.slice(0, 50).map(commitLine));
+    lines.push("", `### Also on ${code(b.production)} and not yet in ${code(b.development)}`, ...b.extra.slice(0, 50).map(commitLine));
   }
   if (b.filesChanged === 0) {
-    lines.push("", `No file changes: \`${b.development}\` already has this content; the PR only records the merge so the branches stay in line.`);
+    lines.push("", `No file changes: ${code(b.development)} already has this content; the PR only records the merge so the branches stay in line.`);
   }
   if (b.reviewerProblems.length) {
-    lines.push("", "### Reviewers that could not be requested", ...b.reviewerProblems.map((p) => `- ${escapeText(p)}`));
+    lines.push("", "### Reviewers that could not be requested", ...b.reviewerProblems.map((p) => `- ${escapeText(p, { mentions: true })}`));
   }
   lines.push("", "Opened by branch-steward. It is never merged automatically: a maintainer reviews and merges it.");
   return lines.join("\n");
 }
 
-export function renderBackportOpened(prNumber: number, target: string, reviewers: readonly string[]): string {
-  const who = reviewers.length ? ` Review requested from ${reviewers.map((r) => `@${r}`).join(", ")}.` : "";
-  return `${BACKPORT_MARKER}\n🔁 Backport to \`${target}\`: #${prNumber}.${who}`;
-}
-
+/** The same text whichever path got there (opened now, found open, repaired by a sweep). */
 export function renderBackportExists(prNumber: number, target: string, state: string): string {
-  return `${BACKPORT_MARKER}\n🔁 Backport to \`${target}\`: #${prNumber} (${state}).`;
+  return `${BACKPORT_MARKER}\n🔁 Backport to ${code(target)}: #${prNumber} (${state}).`;
 }
 
 export function renderAlreadyInDevelopment(target: string): string {
-  return `${BACKPORT_MARKER}\n✅ Already in \`${target}\`: no backport needed.`;
+  return `${BACKPORT_MARKER}\n✅ Already in ${code(target)}: no backport needed.`;
 }
 
 export function renderClosedByHuman(prNumber: number): string {
@@ -84,7 +80,7 @@ export function renderBackportFailed(reason: string): string {
 export function renderConflict(branch: string, target: string): string {
   return [
     CONFLICT_MARKER,
-    `⚠️ This backport conflicts with \`${target}\`. branch-steward never commits conflict markers; resolve it on the backport branch:`,
+    `⚠️ This backport conflicts with ${code(target)}. branch-steward never commits conflict markers; resolve it on the backport branch:`,
     "",
     "```sh",
     "git fetch origin",
@@ -105,12 +101,12 @@ export function renderNotCommand(login: string): string {
 }
 
 export function renderPickConflictNote(target: string, where: string): string {
-  return `${BACKPORT_MARKER}\n⚠️ The cherry-pick into \`${target}\` conflicts; branch-steward committed nothing and cleaned up. Follow-up: ${where}.`;
+  return `${BACKPORT_MARKER}\n⚠️ The cherry-pick into ${code(target)} conflicts; branch-steward committed nothing and cleaned up. Follow-up: ${where}.`;
 }
 
 export function renderPickConflictIssue(source: number, target: string, mergeSha: string): string {
   return [
-    `The cherry-pick of #${source} (merge commit ${short(mergeSha)}) into \`${target}\` conflicts. branch-steward committed nothing.`,
+    `The cherry-pick of #${source} (merge commit ${short(mergeSha)}) into ${code(target)} conflicts. branch-steward committed nothing.`,
     "",
     "Resolve it locally:",
     "",
@@ -123,6 +119,6 @@ export function renderPickConflictIssue(source: number, target: string, mergeSha
     `git push origin backport/${target}/pr-${source}`,
     "```",
     "",
-    `Then open a PR into \`${target}\` and close this issue.`,
+    `Then open a PR into ${code(target)} and close this issue.`,
   ].join("\n");
 }

@@ -1,6 +1,6 @@
 /** The output of the `branch-steward / <target>` check run. */
 import type { Evaluation, Outcome } from "../policy/evaluation.js";
-import { cell, truncate } from "./markdown.js";
+import { cell, escapeInline, inertMarkdown, truncate } from "./markdown.js";
 
 const OUTCOME: Record<Outcome, string> = { pass: "✅ pass", fail: "❌ fail", pending: "⏳ pending" };
 
@@ -14,10 +14,11 @@ const TITLE_LIMIT = 200;
 
 export function renderCheck(evaluation: Evaluation): CheckOutput {
   const rows = evaluation.rules.map(
-    (r) => `| ${cell(r.rule)} | ${OUTCOME[r.outcome]} | ${cell(r.detail)} | ${r.fix ? cell(r.fix) : "—"} |`,
+    (r) => `| ${cell(inertMarkdown(r.rule))} | ${OUTCOME[r.outcome]} | ${cell(inertMarkdown(r.detail))} | ${r.fix ? cell(inertMarkdown(r.fix)) : "—"} |`,
   );
   const lines = [
-    `**${verdictWord(evaluation)}**: ${cell(evaluation.title)}`,
+    // The title is plain text (it may quote a branch name verbatim): escape it for the summary.
+    `**${verdictWord(evaluation)}**: ${cell(escapeInline(evaluation.title))}`,
     "",
     "| Rule | Result | Details | What to do |",
     "| --- | --- | --- | --- |",

@@ -1,7 +1,7 @@
 /** The one status comment branch-steward keeps on each governed PR, found by its hidden marker. */
 import type { Evaluation } from "../policy/evaluation.js";
 import { checkName } from "../policy/evaluation.js";
-import { escapeText } from "./markdown.js";
+import { code, escapeText, inertMarkdown } from "./markdown.js";
 
 export const COMMENT_MARKER = "<!-- branch-steward -->";
 
@@ -17,15 +17,15 @@ export function renderComment(evaluation: Evaluation, link: CommentLink): string
     COMMENT_MARKER,
     `${icon} **branch-steward**: ${escapeText(evaluation.headline)}`,
     "",
-    ...failing.map((r) => `- ${r.fix ?? r.detail}`),
+    ...failing.map((r) => `- ${inertMarkdown(r.fix ?? r.detail)}`),
     ...(failing.length ? [""] : []),
-    `Details: [\`${checkName(evaluation.target)}\`](${link.checksUrl}). This comment is updated when the verdict changes.`,
+    `Details: [${code(checkName(evaluation.target))}](${link.checksUrl}). This comment is updated when the verdict changes.`,
   ];
   return lines.join("\n");
 }
 
 /** The comment for a PR that moved to a branch branch-steward does not govern. */
 export function renderUngovernedComment(target: string): string {
-  return [COMMENT_MARKER, `➖ **branch-steward**: this PR now targets \`${target}\`, which branch-steward does not govern.`].join("\n");
+  return [COMMENT_MARKER, `➖ **branch-steward**: this PR now targets ${code(target)}, which branch-steward does not govern.`].join("\n");
 }
 

@@ -8,6 +8,8 @@ import { createServer, type AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
 import branchSteward from "../index.js";
+import { appIdentity } from "../github/identity.js";
+import { DEFAULT_SWEEP, sweep, type SweepOptions, type SweepSummary } from "../reconcile/sweep.js";
 import { createClock, startTwin, type Twin, type TwinOptions } from "../twin/index.js";
 
 export const SANDBOX_APP_ID = 1001;
@@ -19,6 +21,8 @@ export interface Stack {
   readonly webhookUrl: string;
   readonly webhookSecret: string;
   readonly privateKey: string;
+  /** Runs one reconciliation sweep in the app, as the schedule or POST /admin/reconcile would. */
+  sweep(options?: Partial<SweepOptions>): Promise<SweepSummary>;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,8 @@ export interface StackOptions {
   readonly twin?: Partial<TwinOptions>;
   /** Probot spaces writes one second apart; the twin has no secondary limits to protect. */
   readonly throttle?: boolean;
+  /** Base of octokit's retry backoff (1000 ms in production: retries after 1 s, 4 s, 9 s). */
+  readonly retryBaseMs?: number;
 }
 
 export function generatePrivateKey(): string {
@@ -63,16 +69,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log: (message) => log.warn({ source: "twin" }, message),
     ...options.twin,
   });
-  const Octokit = options.throttle
-    ? ProbotOctokit
-    : ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { ...(o.throttle as object), enabled: false } }));
+  const Octokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({
+    ...o,
+    ...(options.throttle ? {} : { throttle: { ...(o.throttle as object), enabled: false } }),
+    ...(options.retryBaseMs !== undefined ? { retry: { ...(o.retry as object), retryAfterBaseValue: options.retryBaseMs } } : {}),
+  }));
   const server = new Server({
     Probot: Probot.defaults({ appId: SANDBOX_APP_ID, privateKey, secret: webhookSecret, baseUrl: twin.url, log, Octokit }),
     host: "127.0.0.1",
     port: await freePort(),
     log,
   });
-  await server.load(options.app ?? branchSteward);
+  let probot: Probot | undefined;
+  const app = options.app ?? branchSteward;
+  await server.load((p, o) => {
+    probot = p;
+    return app(p, o);
+  });
   await server.start();
   const appUrl = `http://127.0.0.1:${server.port}`;
   const webhookUrl = `${appUrl}/api/github/webhooks`;
@@ -83,6 +96,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     webhookUrl,
     webhookSecret,
     privateKey,
+    async sweep(overrides = {}) {
+      if (!probot) throw new Error("the app is not loaded");
+      return sweep(probot, appIdentity(probot), { ...DEFAULT_SWEEP, ...overrides });
+    },
     async close() {
       await server.stop();
       await twin.close();

@@ -21,12 +21,22 @@ afterEach(() => {
   expect(unused).toEqual([]);
 });
 
+/** The handler re-reads the merged PR: the API answers with the payload's PR. */
+const freshPull = (scope: nock.Scope, payload: Body, labels: string[] = []) =>
+  scope.get(`${R}/pulls/12`).reply(200, { ...(payload.pull_request as Body), labels: labels.map((name) => ({ name })) });
+
 function mergedHotfix(over: Record<string, unknown> = {}): Record<string, unknown> {
   const payload = pullRequestPayload({ action: "closed", source: "hotfix/fix-drift-threshold", target: "production", number: 12, state: "closed" });
   Object.assign(payload.pull_request as Body, { merged: true, merge_commit_sha: MERGE, title: "Fix drift threshold", user: { login: "alice" }, merged_by: { login: "carol" }, labels: [] }, over);
   return payload;
 }
 const receive = (payload: Body) => probot.receive({ id: "d-bp", name: "pull_request", payload: payload as never });
+/** Delivers a merged hotfix; the handler's fresh read of the PR answers with the same PR. */
+const receiveMerged = (labels: string[] = []) => {
+  const payload = mergedHotfix();
+  freshPull(nock(API), payload, labels);
+  return receive(payload);
+};
 /** Releases are another feature on the same event: off here, so only backport requests remain. */
 const noConfig = (scope: nock.Scope) =>
   scope
@@ -85,7 +95,7 @@ it("opens the merge-back PR from the merge commit, with reviewers, assignees, la
   openedBackport(scope, bodies, true);
   sourceComments(scope, (b) => (bodies.comment = b));
 
-  await receive(mergedHotfix());
+  await receiveMerged();
 
   expect(bodies.ref).toEqual({ ref: "refs/heads/backport/development/pr-12", sha: MERGE });
   expect(bodies.pull).toMatchObject({ head: "backport/development/pr-12", base: "development", title: "[development] Fix drift threshold (backport #12)" });
@@ -94,7 +104,7 @@ it("opens the merge-back PR from the merge commit, with reviewers, assignees, la
   expect(bodies.assignees).toEqual({ assignees: ["alice", "carol"] });
   expect(bodies.labels).toEqual({ labels: ["backport"] });
   expect(bodies.sourceLabels).toEqual({ labels: ["backport-pending"] });
-  expect(String(bodies.comment?.body)).toBe(`${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13. Review requested from @alice, @bob.`);
+  expect(String(bodies.comment?.body)).toBe(`${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13 (open).`);
 });
 
 it("labels a conflicting backport and posts the commands to resolve it", async () => {
@@ -113,7 +123,7 @@ it("labels a conflicting backport and posts the commands to resolve it", async (
     .post(`${R}/issues/13/comments`, (b: Body) => ((bodies.commands = b), true))
     .reply(201, {});
 
-  await receive(mergedHotfix());
+  await receiveMerged();
 
   expect(bodies.conflict).toEqual({ labels: ["backport-conflict"] });
   expect(String(bodies.commands?.body)).toContain("git merge origin/development");
@@ -153,7 +163,7 @@ it("notes reviewers GitHub refuses in the PR body, and carries on", async () => 
     .reply(200, { mergeable: true });
   sourceComments(scope, () => undefined);
 
-  await receive(mergedHotfix());
+  await receiveMerged();
 
   expect(String(bodies.update?.body)).toMatch(/@outsider: Reviews may only be requested from collaborators/);
   expect(logs.find((l) => l.msg === "some reviewers could not be requested")).toBeDefined();
@@ -168,23 +178,31 @@ it("says 'already in development' and opens nothing when there is nothing to bri
   scope.post(`${R}/issues/12/labels`, (b: Body) => ((labels = b), true)).reply(200, []);
   sourceComments(scope, (b) => (comment = b));
 
-  await receive(mergedHotfix());
+  await receiveMerged();
 
   expect(labels).toEqual({ labels: ["backport-not-needed"] });
   expect(String(comment.body)).toContain("Already in `development`");
 });
 
-it("a redelivered merge finds the open backport and writes nothing", async () => {
-  const scope = noConfig(mockAuth());
-  scope
+function openBackportExists(scope: nock.Scope): nock.Scope {
+  return scope
     .get(`${R}/pulls`)
     .query(true)
     .reply(200, [{ number: 13, state: "open", merged_at: null, head: { ref: "backport/development/pr-12" } }])
     .get(`${R}/issues/12/comments`)
     .query(true)
     .reply(200, [{ id: 1, user: { login: "branch-steward[bot]" }, body: `${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13 (open).` }]);
-  await receive(mergedHotfix());
+}
+
+it("a redelivered merge finds the open backport and writes nothing", async () => {
+  openBackportExists(noConfig(mockAuth()));
+  await receiveMerged(["backport-pending"]);
   expect(logs.find((l) => l.msg === "backport")).toMatchObject({ outcome: "nothing to do: its backport PR is open (#13)" });
+});
+
+it("repairs the source label an interrupted run left out", async () => {
+  openBackportExists(noConfig(mockAuth())).post(`${R}/issues/12/labels`, { labels: ["backport-pending"] }).reply(200, []);
+  await receiveMerged([]);
 });
 
 it("comments clearly and fails the delivery when GitHub refuses (missing permission)", async () => {
@@ -200,7 +218,7 @@ it("comments clearly and fails the delivery when GitHub refuses (missing permiss
     .reply(403, { message: "Resource not accessible by integration" });
   sourceComments(scope, (b) => (comment = b));
 
-  await expect(receive(mergedHotfix())).rejects.toThrow();
+  await expect(receiveMerged()).rejects.toThrow();
   expect(String(comment.body)).toContain("HTTP 403");
   expect(String(comment.body)).toContain("/backport");
   expect(logs.find((l) => l.msg === "backport failed")).toMatchObject({ pr: 12 });

@@ -23,8 +23,14 @@ afterEach(() => {
 
 const receive = (payload: Record<string, unknown>, name = "pull_request") =>
   probot.receive({ id: "delivery-1", name: name as "pull_request", payload: payload as never });
+/** Delivers a PR event whose PR is evaluated: the handler re-reads the PR, and GitHub answers with it. */
+const receiveFresh = (payload: Record<string, unknown>) => {
+  const pull = payload.pull_request as { number: number };
+  nock(API).get(`${R}/pulls/${pull.number}`).reply(200, pull);
+  return receive(payload);
+};
 const pr = (o: Partial<PullRequestOptions> & Pick<PullRequestOptions, "source" | "target">) =>
-  receive(pullRequestPayload({ action: "opened", ...o }));
+  (o.state === "closed" ? receive : receiveFresh)(pullRequestPayload({ action: "opened", ...o }));
 
 /** No config file in the repository nor in the organisation's .github repository. */
 function noConfig(scope: nock.Scope): nock.Scope {
@@ -233,7 +239,7 @@ describe("pull_request: the flow check", () => {
       .patch(`${R}/check-runs/99`, (b: Body) => ((oldCheck = b), true))
       .reply(200, { id: 99 });
 
-    await receive(
+    await receiveFresh(
       pullRequestPayload({ action: "edited", source: "feature/x", target: "development", changes: { base: { ref: { from: "production" }, sha: { from: "abc" } } } }),
     );
 
@@ -253,7 +259,7 @@ describe("pull_request: the flow check", () => {
         { number: 8, state: "open", head: { sha: HEAD_SHA }, base: { ref: "production" } },
       ]);
 
-    await receive(pullRequestPayload({ action: "edited", source: "development", target: "development", changes: { base: { ref: { from: "production" } } } }));
+    await receiveFresh(pullRequestPayload({ action: "edited", source: "development", target: "development", changes: { base: { ref: { from: "production" } } } }));
     expect(logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ retarget: "kept" });
   });
 
@@ -300,7 +306,7 @@ describe("pull_request: the flow check", () => {
       .reply(200, [{ number: 7, state: "open", head: { sha: HEAD_SHA }, base: { ref: "sandbox" } }])
       .patch(`${R}/check-runs/99`, (b: Body) => ((oldCheck = b), true))
       .reply(200, {});
-    await receive(pullRequestPayload({ action: "edited", source: "feature/x", target: "sandbox", changes: { base: { ref: { from: "development" } } } }));
+    await receiveFresh(pullRequestPayload({ action: "edited", source: "feature/x", target: "sandbox", changes: { base: { ref: { from: "development" } } } }));
     expect(String(edited.body)).toContain("does not govern");
     expect(oldCheck).toMatchObject({ conclusion: "neutral", output: { title: "PR now targets sandbox" } });
   });
@@ -348,6 +354,19 @@ describe("pull_request: the flow check", () => {
     await expect(pr({ source: "feature/x", target: "development" })).rejects.toThrow();
     expect(logs.find((l) => l.level >= 50)).toMatchObject({ delivery: "delivery-1", pr: 7 });
     expect(JSON.stringify(logs)).not.toContain("ghs_test");
+  });
+
+  it("decides on the PR as GitHub has it now, not on a stale payload (out-of-order delivery)", async () => {
+    let check: Body = {};
+    const stale = pullRequestPayload({ action: "synchronize", source: "feature/x", target: "production" });
+    const now = pullRequestPayload({ action: "synchronize", source: "feature/x", target: "development" }).pull_request as Body;
+    const scope = noConfig(mockAuth()).get(`${R}/pulls/7`).reply(200, now);
+    noCheckRun(scope, "")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+    await receive(stale);
+    expect(check).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
   });
 
   it("ignores a malformed payload with a log line and no request", async () => {

@@ -1,0 +1,82 @@
+/** GitHub Releases: found by tag, created once, updated only when the body differs. */
+import { errorText, httpStatus } from "./tags.js";
+import type { Octokit, RepoRef } from "./types.js";
+
+export interface ExistingRelease {
+  readonly id: number;
+  readonly body: string | null;
+  readonly htmlUrl: string;
+}
+
+export async function releaseByTag(octokit: Octokit, repo: RepoRef, tag: string): Promise<ExistingRelease | null> {
+  try {
+    const { data } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag });
+    return { id: data.id, body: data.body ?? null, htmlUrl: data.html_url };
+  } catch (error) {
+    if (httpStatus(error) === 404) return null;
+    throw error;
+  }
+}
+
+export type ReleaseWrite = "created" | "updated" | "unchanged";
+
+/**
+ * Makes the release for `tag` exist with the body rendered from its current body (null when it
+ * does not exist yet): reads first, writes only on change, survives a concurrent creation.
+ */
+export async function writeRelease(
+  octokit: Octokit,
+  repo: RepoRef,
+  release: { tag: string; name: string; body: (current: string | null) => string },
+): Promise<{ write: ReleaseWrite; htmlUrl: string }> {
+  const existing = await releaseByTag(octokit, repo, release.tag);
+  if (existing) return updateReleaseBody(octokit, repo, existing, release.body(existing.body));
+  try {
+    const { data } = await octokit.rest.repos.createRelease({ ...repo, tag_name: release.tag, name: release.name, body: release.body(null) });
+    return { write: "created", htmlUrl: data.html_url };
+  } catch (error) {
+    // Another replica created it between our read and our write.
+    if (httpStatus(error) !== 422 || !/already_exists/.test(errorText(error))) throw error;
+    const raced = await releaseByTag(octokit, repo, release.tag);
+    if (!raced) throw error;
+    return updateReleaseBody(octokit, repo, raced, release.body(raced.body));
+  }
+}
+
+/**
+ * After creating a marked comment: if another replica created one too, keep the oldest and
+ * delete ours, so the PR converges to a single comment.
+ */
+export async function dedupeMarkedComments(
+  octokit: Octokit,
+  where: RepoRef & { issueNumber: number; marker: string; botLogin: string },
+): Promise<number> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner: where.owner,
+    repo: where.repo,
+    issue_number: where.issueNumber,
+    per_page: 100,
+  });
+  const ours = comments.filter((c) => c.user?.login === where.botLogin && (c.body ?? "").startsWith(where.marker)).sort((a, b) => a.id - b.id);
+  let deleted = 0;
+  for (const extra of ours.slice(1)) {
+    try {
+      await octokit.rest.issues.deleteComment({ owner: where.owner, repo: where.repo, comment_id: extra.id });
+      deleted++;
+    } catch (error) {
+      if (httpStatus(error) !== 404) throw error; // the other replica deleted it already
+    }
+  }
+  return deleted;
+}
+
+export async function updateReleaseBody(
+  octokit: Octokit,
+  repo: RepoRef,
+  existing: ExistingRelease,
+  body: string,
+): Promise<{ write: ReleaseWrite; htmlUrl: string }> {
+  if ((existing.body ?? "") === body) return { write: "unchanged", htmlUrl: existing.htmlUrl };
+  await octokit.rest.repos.updateRelease({ ...repo, release_id: existing.id, body });
+  return { write: "updated", htmlUrl: existing.htmlUrl };
+}

@@ -1,0 +1,148 @@
+/**
+ * Texts of a release: the annotated tag's message (a human line plus JSON metadata), the GitHub
+ * Release notes (the evidence, for a person), the PR comment, and the line a reverted release
+ * gets. Deterministic: the same facts give the same text, so an unchanged release is not rewritten.
+ */
+import { METADATA_HEADER, REVERTED_BY_MARKER, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
+import type { ObservedCheck } from "../policy/gate.js";
+import { cell } from "./markdown.js";
+
+export const RELEASE_COMMENT_MARKER = "<!-- branch-steward:release -->";
+const RELEASE_NOTES_MARKER = "<!-- branch-steward:release-notes -->";
+const COMMIT_LIMIT = 30;
+const IGNORED_LIMIT = 10;
+
+/** The annotated tag's message: one line for `git tag -n`, then the metadata as JSON. */
+export function renderTagMessage(meta: TagMetadata, title: string): string {
+  const line = `${meta.tag}: ${title.replace(/\s+/g, " ").trim()} (#${meta.pull})`.slice(0, 200);
+  return `${line}\n\n${METADATA_HEADER}\n${JSON.stringify(meta, null, 2)}\n`;
+}
+
+const short = (sha: string): string => sha.slice(0, 7);
+/** User text inline: no markup or HTML, but `#12` still links to the PR. */
+const inline = (text: string): string => text.replace(/[\\`*_[\]<>|]/g, "\\$&");
+const when = (iso: string): string => iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
+const user = (login: string | null): string => (login ? `@${login}` : "unknown");
+
+export const releaseUrl = (repoHtmlUrl: string, tag: string): string => `${repoHtmlUrl}/releases/tag/${encodeURIComponent(tag)}`;
+export const compareUrl = (repoHtmlUrl: string, base: string, head: string): string => `${repoHtmlUrl}/compare/${base}...${head}`;
+
+function result(checks: readonly ObservedCheck[]): string {
+  if (checks.length === 0) return "— not reported";
+  return checks
+    .map((c) => {
+      const state = c.status === "completed" ? (c.conclusion ?? "completed") : c.status;
+      const icon = c.status !== "completed" ? "⏳" : ["success", "neutral", "skipped"].includes(c.conclusion ?? "") ? "✅" : "❌";
+      const label = checks.length > 1 ? `${c.name}: ${state}` : state;
+      const link = c.url ? `[${cell(label)}](${c.url})` : cell(label);
+      const by = c.reporter ? ` by ${cell(c.reporter)}` : "";
+      const at = c.completedAt ? `, completed ${when(c.completedAt)}` : "";
+      return `${icon} ${link}${by}${at}`;
+    })
+    .join("<br>");
+}
+
+/** The GitHub Release body. */
+export function renderReleaseNotes(n: ReleaseNotesData): string {
+  const lines: string[] = [RELEASE_NOTES_MARKER, `## ${n.tag}`, ""];
+  if (n.previous) {
+    lines.push(
+      `**Previous version:** [${n.previous}](${releaseUrl(n.repoHtmlUrl, n.previous)}) · [compare ${n.previous}...${n.tag}](${compareUrl(n.repoHtmlUrl, n.previous, n.tag)})  `,
+    );
+  } else {
+    lines.push("**Previous version:** none, this is the first version.  ");
+  }
+  lines.push(`**Bump:** ${n.bumpReason}`, "");
+  if (n.reverts) {
+    lines.push(
+      n.reverts.tag
+        ? `⏪ **Reverts ${n.reverts.tag}** ([release](${releaseUrl(n.repoHtmlUrl, n.reverts.tag)})): a rollback released as a roll-forward.`
+        : `⏪ **A rollback** (${n.reverts.why}), but branch-steward could not tell which release it reverts: name it as \`vX.Y.Z\` or \`Reverts #N\` in the PR description.`,
+      "",
+    );
+  }
+  if (n.bypass) {
+    lines.push(
+      `⚠️ merged without a passing branch-steward check: \`${n.bypass.check}\` on the PR head was ${n.bypass.conclusion ? `\`${n.bypass.conclusion}\`` : "missing or not finished"} at merge time.`,
+      "",
+    );
+  }
+
+  const p = n.pull;
+  lines.push("### Merged", "");
+  lines.push(`[#${p.number} ${inline(p.title)}](${p.url}) by ${user(p.author)}${n.flow ? ` (${n.flow} flow)` : ""}.  `);
+  lines.push(`Merged by ${user(p.mergedBy)}${p.mergedAt ? ` at ${when(p.mergedAt)}` : ""} as \`${short(n.mergeSha)}\` (PR head \`${short(n.headSha)}\`).  `);
+  lines.push(p.approvers.length ? `Approved by ${p.approvers.map(user).join(", ")}.` : "Approved by: nobody (no approving review).", "");
+
+  lines.push("### Validation evidence", "");
+  if (!n.validationFlow) {
+    lines.push(`No validation checks are configured for ${n.flow ? `the ${n.flow} flow` : "this merge"}.`, "");
+  } else {
+    lines.push(`Required checks of the ${n.validationFlow} flow.`, "");
+    lines.push(`| Check | On the PR head \`${short(n.headSha)}\` | On the merge commit \`${short(n.mergeSha)}\` |`, "| --- | --- | --- |");
+    for (const row of n.evidence) {
+      lines.push(`| \`${cell(row.name)}\`${row.app ? ` (from ${cell(row.app)})` : ""} | ${result(row.head)} | ${result(row.merge)} |`);
+    }
+    lines.push("");
+    if (n.runningOnMerge.length) {
+      lines.push(
+        `⏳ Still running on the merge commit: ${n.runningOnMerge.map((c) => `\`${c}\``).join(", ")}. These notes are updated when they complete.`,
+        "",
+      );
+    }
+  }
+
+  lines.push(`### Included since ${n.previous ?? "the beginning"}`, "");
+  if (n.includedPulls.length) {
+    lines.push(`Pull requests: ${n.includedPulls.map((i) => (i.title ? `#${i.number} ${inline(i.title)}` : `#${i.number}`)).join("; ")}.`, "");
+  }
+  const shown = n.commits.slice(0, COMMIT_LIMIT);
+  lines.push(`Commits (${n.totalCommits}):`, "");
+  for (const c of shown) lines.push(`- \`${short(c.sha)}\` ${inline(c.message.split("\n")[0] ?? "")}${c.author ? ` (${user(c.author)})` : ""}`);
+  if (n.totalCommits > shown.length) {
+    const more = n.totalCommits - shown.length;
+    lines.push(`- … and ${more} more${n.previous ? `: [compare ${n.previous}...${n.tag}](${compareUrl(n.repoHtmlUrl, n.previous, n.tag)})` : ""}`);
+  }
+  lines.push("");
+
+  const footer = ["Tagged by branch-steward on the merge commit."];
+  if (n.ignoredTags.length) {
+    const listed = n.ignoredTags.slice(0, IGNORED_LIMIT).map((t) => `\`${t}\``).join(", ");
+    const more = n.ignoredTags.length > IGNORED_LIMIT ? ` and ${n.ignoredTags.length - IGNORED_LIMIT} more` : "";
+    footer.push(`ignored tags: ${listed}${more} (not \`<prefix><semver>\`).`);
+  }
+  lines.push("---", `<sub>${footer.join(" ")}</sub>`);
+  let body = lines.join("\n");
+  for (const tag of n.revertedBy) body = withRevertedBy(body, tag, n.repoHtmlUrl);
+  return body;
+}
+
+/** The reverted release's body with a line pointing to the release that reverts it (idempotent). */
+export function withRevertedBy(body: string, byTag: string, repoHtmlUrl: string): string {
+  const marker = `${REVERTED_BY_MARKER}${byTag} -->`;
+  if (body.includes(marker)) return body;
+  return `${body.trimEnd()}\n\n${marker}\n⏪ **Reverted by [${byTag}](${releaseUrl(repoHtmlUrl, byTag)}).**`;
+}
+
+/** The one comment on the merged PR: its version, or why it has none. */
+export function renderReleaseComment(r: { tag: string; releaseUrl: string; previous: string | null; bumpReason: string; reverts?: string | null }): string {
+  return [
+    RELEASE_COMMENT_MARKER,
+    `<!-- branch-steward:version ${r.tag} -->`,
+    `🏷️ **branch-steward**: released as **[${r.tag}](${r.releaseUrl})**${r.previous ? ` (previous: ${r.previous})` : ""}.`,
+    "",
+    r.bumpReason + (r.reverts ? ` It reverts ${r.reverts}.` : ""),
+  ].join("\n");
+}
+
+/** The comment when this merge could not be versioned: loud, with what to do. */
+export function renderReleaseProblemComment(problem: string, fix: string): string {
+  return [RELEASE_COMMENT_MARKER, `⚠️ **branch-steward**: this merge was **not** tagged or released.`, "", problem, "", fix].join("\n");
+}
+
+/** The version a release comment names (to find the release a revert PR points to). */
+export function versionInReleaseComment(body: string): string | null {
+  return body.match(/<!-- branch-steward:version (\S+) -->/)?.[1] ?? null;
+}
+
+export const releaseName = (tag: string, title: string): string => `${tag}: ${title.replace(/\s+/g, " ").trim()}`.slice(0, 120);

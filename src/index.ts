@@ -2,31 +2,79 @@
  * branch-steward: the Probot app function. It wires webhook events to handlers; every
  * decision lives in src/policy, every GitHub call in src/github, every text in src/render.
  */
-import type { ApplicationFunction } from "probot";
-import { appIdentity } from "./github/identity.js";
-import { KeyedLock } from "./github/keyed-lock.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import { appIdentity, type IdentityProvider } from "./github/identity.js";
 import { onBackportCommand, onPullRequestClosed } from "./handlers/backport.js";
 import { onCheckRunRerequested } from "./handlers/check-run.js";
-import { onPullRequestClosed as onProductionMerge, onReleaseEvidence } from "./handlers/release.js";
+import { onPullRequestClosed as onProductionMerge, onReleaseEvidence, reconcileReleases } from "./handlers/release.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onCheckRun, onCheckSuite, onPush, onRecheckComment, onStatus } from "./handlers/reevaluate.js";
+import { createWorkLock, type WorkLock } from "./infra/work-lock.js";
+import { requireAdminToken } from "./observability/admin.js";
 import { registerObservability } from "./observability/routes.js";
+import { DEFAULT_SWEEP, scheduleSweeps, sweep, type SweepOptions } from "./reconcile/sweep.js";
 
-const app: ApplicationFunction = (probot, options) => {
+/** The sweep with every reconciler: deliveries, checks, backports and releases. */
+export const FULL_SWEEP: SweepOptions = { ...DEFAULT_SWEEP, extra: [reconcileReleases] };
+
+const locks = new WeakMap<Probot, WorkLock>();
+/** The work lock the app function created for this Probot instance (the sweep shares it). */
+export const workLockOf = (probot: Probot): WorkLock | undefined => locks.get(probot);
+
+export function sweepNow(probot: Probot, identity: IdentityProvider) {
+  return sweep(probot, identity, { ...FULL_SWEEP, lock: locks.get(probot) });
+}
+
+/** `POST /admin/reconcile` (Bearer ADMIN_TOKEN): run a sweep now and answer its summary. */
+function adminRoutes(probot: Probot, identity: IdentityProvider, addHandler: ApplicationFunctionOptions["addHandler"] | undefined): void {
+  if (!addHandler) return;
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (req.method !== "POST" || req.url?.split("?")[0] !== "/admin/reconcile") return false;
+    if (!requireAdminToken(req, res, process.env.ADMIN_TOKEN)) return true;
+    try {
+      const summary = await sweepNow(probot, identity);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(summary));
+    } catch (error) {
+      probot.log.error({ err: error }, "admin sweep failed");
+      res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "sweep failed; see the logs" }));
+    }
+    return true;
+  };
+  try {
+    addHandler(handler);
+  } catch {
+    // A Probot without a server (tests that call probot.receive) has no routes to add.
+  }
+}
+
+/** Sweeps run every RECONCILE_INTERVAL_MINUTES (default 10 in production, off elsewhere; 0 turns them off). */
+function sweepInterval(): number {
+  const raw = process.env.RECONCILE_INTERVAL_MINUTES;
+  if (raw !== undefined && raw !== "") return Number(raw);
+  return process.env.NODE_ENV === "production" ? 10 : 0;
+}
+
+const app: ApplicationFunction = async (probot, options) => {
   registerObservability(probot, options?.addHandler); // /ready, /metrics, webhook counters
   const identity = appIdentity(probot);
-  const releases = new KeyedLock(); // per app instance: serializes releases of one repository
-  probot.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, identity));
+  // Work that races is serialized per key: in this process always, across replicas with REDIS_URL.
+  const lock: WorkLock = await createWorkLock({ redisUrl: process.env.REDIS_URL, log: probot.log });
+  locks.set(probot, lock);
+  probot.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, identity, lock));
   probot.on("check_run.rerequested", (context) => onCheckRunRerequested(context, identity));
-  probot.on(["check_run.created", "check_run.completed"], (context) => onCheckRun(context, identity));
-  probot.on("check_suite.completed", (context) => onCheckSuite(context, identity));
-  probot.on("status", (context) => onStatus(context, identity));
-  probot.on("push", (context) => onPush(context, identity));
-  probot.on("issue_comment.created", (context) => onRecheckComment(context, identity));
-  probot.on("pull_request.closed", (context) => onPullRequestClosed(context, identity));
-  probot.on("issue_comment.created", (context) => onBackportCommand(context, identity));
-  probot.on("pull_request.closed", (context) => onProductionMerge(context, identity, releases));
-  probot.on("check_run.completed", (context) => onReleaseEvidence(context, identity, releases));
+  probot.on(["check_run.created", "check_run.completed"], (context) => onCheckRun(context, identity, lock));
+  probot.on("check_suite.completed", (context) => onCheckSuite(context, identity, lock));
+  probot.on("status", (context) => onStatus(context, identity, lock));
+  probot.on("push", (context) => onPush(context, identity, lock));
+  probot.on("issue_comment.created", (context) => onRecheckComment(context, identity, lock));
+  probot.on("pull_request.closed", (context) => onPullRequestClosed(context, identity, lock));
+  probot.on("issue_comment.created", (context) => onBackportCommand(context, identity, lock));
+  probot.on("pull_request.closed", (context) => onProductionMerge(context, identity, lock));
+  probot.on("check_run.completed", (context) => onReleaseEvidence(context, identity, lock));
+  adminRoutes(probot, identity, options?.addHandler);
+  const interval = sweepInterval();
+  if (interval > 0) scheduleSweeps(() => sweepNow(probot, identity), interval, probot.log);
 };
 
 export default app;

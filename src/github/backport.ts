@@ -21,7 +21,13 @@ export async function findPullsForBranch(octokit: Octokit, repo: RepoRef, branch
   const pulls = await octokit.paginate(octokit.rest.pulls.list, { ...repo, state: "all", head: `${repo.owner}:${branch}`, per_page: 100 });
   return pulls
     .filter((p) => p.head.ref === branch)
-    .map((p) => ({ number: p.number, state: p.state === "open" ? "open" : "closed", merged: Boolean(p.merged_at) }));
+    .map((p) => ({
+      number: p.number,
+      state: p.state === "open" ? "open" : "closed",
+      merged: Boolean(p.merged_at),
+      labels: (p.labels ?? []).map((l) => l.name),
+      assignees: (p.assignees ?? []).map((a) => a.login),
+    }));
 }
 
 export interface Compared {

@@ -44,6 +44,7 @@ import {
   renderPickConflictNote,
 } from "../render/backport.js";
 import { isWriter } from "../github/permissions.js";
+import type { WorkLock } from "../infra/work-lock.js";
 import { cherryPick, pickBase } from "../github/cherry-pick.js";
 
 type Log = Context["log"];
@@ -105,6 +106,12 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     // Repair what an interrupted run left out (the source label, the comment); write nothing else.
     const label = step.pr.merged ? labels.done : labels.pending;
     if (!pr.labels.includes(label)) await addLabels(octokit, repo, pr.number, [label]);
+    if (step.pr.state === "open") {
+      const missingLabels = backportLabels(pr, config).filter((l) => !(step.pr.labels ?? []).includes(l));
+      await addLabels(octokit, repo, step.pr.number, missingLabels);
+      const missingAssignees = backportPeople(pr, []).assignees.filter((a) => !(step.pr.assignees ?? []).includes(a));
+      if (missingAssignees.length) await octokit.rest.issues.addAssignees({ ...repo, issue_number: step.pr.number, assignees: missingAssignees });
+    }
     await sayOnSource(deps, pr.number, renderBackportExists(step.pr.number, trigger.target, step.pr.merged ? "merged" : "open"));
     return `nothing to do: ${step.why} (#${step.pr.number})`;
   }
@@ -253,7 +260,7 @@ async function withReporting(deps: BackportDeps, source: number, work: () => Pro
   }
 }
 
-export async function onPullRequestClosed(context: Context<"pull_request.closed">, identity: IdentityProvider): Promise<void> {
+export async function onPullRequestClosed(context: Context<"pull_request.closed">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const raw = context.payload.pull_request;
   if (!raw?.merged || !raw.head || !raw.base) return;
   const repo = context.repo();
@@ -276,13 +283,18 @@ export async function onPullRequestClosed(context: Context<"pull_request.closed"
   }
   // The payload may be stale (labels change, redeliveries come late): act on the PR as it is now.
   const { data: fresh } = await context.octokit.rest.pulls.get({ ...repo, pull_number: pr.number });
-  await withReporting(deps, pr.number, () => runBackport(deps, mergedFacts(fresh), config, false));
+  await serialized(lock, repo, pr.number, () => withReporting(deps, pr.number, () => runBackport(deps, mergedFacts(fresh), config, false)));
+}
+
+/** One backport of a PR at a time (the branch lock keeps it correct; this avoids wasted work). */
+function serialized(lock: Pick<WorkLock, "run"> | undefined, repo: RepoRef, number: number, work: () => Promise<void>): Promise<void> {
+  return lock ? lock.run(`${repo.owner}/${repo.repo}#${number}:backport`, work) : work();
 }
 
 export const BACKPORT_COMMAND = /^\/backport\s*$/m;
 
 /** `/backport` on a merged PR into production, from someone with write access. */
-export async function onBackportCommand(context: Context<"issue_comment.created">, identity: IdentityProvider): Promise<void> {
+export async function onBackportCommand(context: Context<"issue_comment.created">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const { comment, issue } = context.payload;
   if (!issue.pull_request || !BACKPORT_COMMAND.test(comment.body ?? "") || comment.user?.type === "Bot") return;
   const repo = context.repo();
@@ -295,5 +307,5 @@ export async function onBackportCommand(context: Context<"issue_comment.created"
   const deps: BackportDeps = { octokit: context.octokit, repo, me, log: context.log.child({ delivery: context.id, repo: `${repo.owner}/${repo.repo}` }) };
   const loaded = await loadConfig(context);
   const { data } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
-  await withReporting(deps, issue.number, () => runBackport(deps, mergedFacts(data), loaded.config, true));
+  await serialized(lock, repo, issue.number, () => withReporting(deps, issue.number, () => runBackport(deps, mergedFacts(data), loaded.config, true)));
 }

@@ -1,6 +1,7 @@
 /** `pull_request` events: evaluate the PR's source → target pair and report it. */
 import type { Context } from "probot";
 import type { IdentityProvider } from "../github/identity.js";
+import type { WorkLock } from "../infra/work-lock.js";
 import { pullRequestFacts } from "./pull-request-facts.js";
 import { concludeRetargeted, evaluateAndReport } from "./report.js";
 
@@ -14,7 +15,7 @@ export const PULL_REQUEST_EVENTS = [
 
 type PullRequestContext = Context<(typeof PULL_REQUEST_EVENTS)[number]>;
 
-export async function onPullRequest(context: PullRequestContext, identity: IdentityProvider): Promise<void> {
+export async function onPullRequest(context: PullRequestContext, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const repo = context.repo();
   const log = context.log.child({ delivery: context.id, event: `${context.name}.${context.payload.action}`, repo: `${repo.owner}/${repo.repo}` });
   const sent = pullRequestFacts(context.payload.pull_request);
@@ -33,7 +34,7 @@ export async function onPullRequest(context: PullRequestContext, identity: Ident
     const { data } = await context.octokit.rest.pulls.get({ ...repo, pull_number: sent.number });
     const pr = pullRequestFacts(data);
     if ("error" in pr || !pr.open) return;
-    const result = await evaluateAndReport(context, repo, pr, me);
+    const result = await evaluateAndReport(context, repo, pr, me, { lock });
     const retarget = oldTarget ? await concludeRetargeted(context, repo, pr, oldTarget, me) : undefined;
     log.info({ pr: pr.number, target: pr.route.target, source: pr.route.source, ...result, retarget }, "evaluated pull request");
   } catch (error) {

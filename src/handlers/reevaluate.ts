@@ -7,6 +7,7 @@
 import type { Context } from "probot";
 import { CONFIG_PATH } from "../config/schema.js";
 import type { IdentityProvider } from "../github/identity.js";
+import type { WorkLock } from "../infra/work-lock.js";
 import { isWriter } from "../github/permissions.js";
 import type { RepoRef } from "../github/types.js";
 import { pullRequestFacts } from "./pull-request-facts.js";
@@ -20,7 +21,7 @@ async function reportAll(
   pulls: readonly unknown[],
   identity: IdentityProvider,
   why: string,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; lock?: Pick<WorkLock, "run"> } = {},
 ): Promise<void> {
   const me = await identity();
   const log = context.log.child({ delivery: context.id, event: context.name, repo: `${repo.owner}/${repo.repo}` });
@@ -37,36 +38,36 @@ async function reportAll(
 }
 
 /** Open PRs whose head is `sha`. The payloads' `pull_requests` lists are empty for forks, so ask the API. */
-export async function reevaluateSha(context: AnyContext, sha: string, identity: IdentityProvider, why: string): Promise<void> {
+export async function reevaluateSha(context: AnyContext, sha: string, identity: IdentityProvider, why: string, lock?: Pick<WorkLock, "run">): Promise<void> {
   const repo = context.repo();
   const { data } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha });
   const heads = data.filter((p) => p.state === "open" && p.head.sha === sha);
-  await reportAll(context, repo, heads, identity, why);
+  await reportAll(context, repo, heads, identity, why, { lock });
 }
 
-export async function onCheckRun(context: Context<"check_run">, identity: IdentityProvider): Promise<void> {
+export async function onCheckRun(context: Context<"check_run">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const run = context.payload.check_run;
   if (!run?.head_sha) return;
   const me = await identity();
   if (run.app?.id === me.id) return; // our own check: re-evaluating on it would loop
-  await reevaluateSha(context, run.head_sha, identity, `check_run ${run.name} ${context.payload.action}`);
+  await reevaluateSha(context, run.head_sha, identity, `check_run ${run.name} ${context.payload.action}`, lock);
 }
 
-export async function onCheckSuite(context: Context<"check_suite.completed">, identity: IdentityProvider): Promise<void> {
+export async function onCheckSuite(context: Context<"check_suite.completed">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const suite = context.payload.check_suite;
   if (!suite?.head_sha) return;
   const me = await identity();
   if (suite.app?.id === me.id) return;
-  await reevaluateSha(context, suite.head_sha, identity, "check_suite completed");
+  await reevaluateSha(context, suite.head_sha, identity, "check_suite completed", lock);
 }
 
-export async function onStatus(context: Context<"status">, identity: IdentityProvider): Promise<void> {
+export async function onStatus(context: Context<"status">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   if (!context.payload.sha) return;
-  await reevaluateSha(context, context.payload.sha, identity, `status ${context.payload.context} ${context.payload.state}`);
+  await reevaluateSha(context, context.payload.sha, identity, `status ${context.payload.context} ${context.payload.state}`, lock);
 }
 
 /** A governed branch moved: PRs into it may no longer be up to date. The config changed: everything. */
-export async function onPush(context: Context<"push">, identity: IdentityProvider): Promise<void> {
+export async function onPush(context: Context<"push">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const { ref, repository, commits } = context.payload;
   if (!ref?.startsWith("refs/heads/") || context.payload.deleted) return;
   const branch = ref.slice("refs/heads/".length);
@@ -79,13 +80,13 @@ export async function onPush(context: Context<"push">, identity: IdentityProvide
     per_page: 100,
     ...(configChanged ? {} : { base: branch }),
   });
-  await reportAll(context, repo, pulls, identity, configChanged ? "config changed" : `${branch} moved`);
+  await reportAll(context, repo, pulls, identity, configChanged ? "config changed" : `${branch} moved`, { lock });
 }
 
 export const RECHECK_COMMAND = /^\/branch-steward\s+recheck\b/m;
 
 /** `/branch-steward recheck` on a PR, from someone with write access: evaluate it afresh. */
-export async function onRecheckComment(context: Context<"issue_comment.created">, identity: IdentityProvider): Promise<void> {
+export async function onRecheckComment(context: Context<"issue_comment.created">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const { comment, issue } = context.payload;
   if (!issue.pull_request || !RECHECK_COMMAND.test(comment.body ?? "")) return;
   if (comment.user?.type === "Bot") return;
@@ -100,5 +101,5 @@ export async function onRecheckComment(context: Context<"issue_comment.created">
     return;
   }
   const { data: pull } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
-  await reportAll(context, repo, [pull], identity, `recheck by ${login}`, { force: true });
+  await reportAll(context, repo, [pull], identity, `recheck by ${login}`, { force: true, lock });
 }

@@ -441,7 +441,8 @@ function releaserFor(context: Context, config: Config, me: AppIdentity, log: Log
   return new Releaser(context.octokit, repo, config, me, log, repository?.html_url ?? `https://github.com/${repo.owner}/${repo.repo}`);
 }
 
-const lockKey = (repo: RepoRef): string => `${repo.owner}/${repo.repo}`.toLowerCase();
+/** One key per repository for all its releases (they must follow one another); other features use other keys. */
+const lockKey = (repo: RepoRef): string => `release:${repo.owner}/${repo.repo}`.toLowerCase();
 
 export async function onPullRequestClosed(context: Context<"pull_request.closed">, identity: IdentityProvider, lock: Pick<KeyedLock, "run">): Promise<void> {
   const raw = context.payload.pull_request;
@@ -510,7 +511,10 @@ export async function reconcileReleases(ctx: {
   readonly log: Log;
   readonly now: Date;
   readonly options: { readonly windowMs: number };
+  readonly lock?: Pick<KeyedLock, "run"> | undefined;
 }): Promise<{ found: number; fixed: number }> {
+  // Under the same lock as the merge handler: a sweep and a webhook never release at once.
+  if (ctx.lock) return ctx.lock.run(lockKey(ctx.repo), () => reconcileReleases({ ...ctx, lock: undefined }));
   const config = await loadConfig(ctx.context);
   if (!config.ok || !config.config.release.enabled) return { found: 0, fixed: 0 };
   const { octokit, repo } = ctx;

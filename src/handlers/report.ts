@@ -6,6 +6,8 @@ import type { Context } from "probot";
 import { loadConfig } from "../config/load.js";
 import { checkName, evaluatePullRequest, gateNeeds, retargetedEvaluation, type Evaluation } from "../policy/evaluation.js";
 import { evaluateFlow } from "../policy/flow.js";
+import { metrics } from "../observability/metrics.js";
+import type { WorkLock } from "../infra/work-lock.js";
 import { renderCheck } from "../render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../render/comment.js";
 import { isUnchanged, ourRun, writeCheckRun, type CheckWrite } from "../github/checks.js";
@@ -30,8 +32,10 @@ export async function evaluateAndReport(
   repo: RepoRef,
   pr: PullRequestFacts,
   me: AppIdentity,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; lock?: Pick<WorkLock, "run"> } = {},
 ): Promise<ReportResult> {
+  // One evaluation per PR at a time: two deliveries racing must not both create the check run.
+  if (options.lock) return options.lock.run(`${repo.owner}/${repo.repo}#${pr.number}:check`, () => evaluateAndReport(context, repo, pr, me, { force: options.force }));
   const config = await loadConfig(context);
   const flow = evaluateFlow(pr.route, config.config);
   const comment = { ...repo, issueNumber: pr.number, marker: COMMENT_MARKER, botLogin: me.botLogin };
@@ -67,6 +71,7 @@ export async function evaluateAndReport(
     written = await writeComment(context.octokit, comment, current, renderComment(evaluation, { checksUrl }));
   }
   const check = await writeCheckRun(context.octokit, { ...repo, sha: pr.headSha, name }, existing, evaluation, output);
+  metrics.verdicts.inc({ conclusion: verdictOf(evaluation) });
   return { governed: true, verdict: verdictOf(evaluation), check, comment: written };
 }
 

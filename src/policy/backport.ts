@@ -53,7 +53,13 @@ export function backportTrigger(pr: MergedPullRequest, config: Config): Backport
 }
 
 /** What to do given what already exists for the backport branch. */
-export type ExistingBackport = { readonly number: number; readonly state: "open" | "closed"; readonly merged: boolean };
+export type ExistingBackport = {
+  readonly number: number;
+  readonly state: "open" | "closed";
+  readonly merged: boolean;
+  readonly labels?: readonly string[];
+  readonly assignees?: readonly string[];
+};
 
 export type BackportStep =
   | { readonly step: "done"; readonly pr: ExistingBackport; readonly why: string }

@@ -16,6 +16,8 @@ import { mergedFacts, runBackport } from "../handlers/backport.js";
 import { pullRequestFacts } from "../handlers/pull-request-facts.js";
 import { evaluateAndReport } from "../handlers/report.js";
 import { isGoverned } from "../policy/flow.js";
+import { metrics } from "../observability/metrics.js";
+import type { WorkLock } from "../infra/work-lock.js";
 import { planBackportRepairs, planRedeliveries, type DeliveryAttempt } from "./plan.js";
 
 export interface SweepOptions {
@@ -27,6 +29,8 @@ export interface SweepOptions {
   readonly maxPullsPerRepo: number;
   /** Extra per-repository reconcilers (e.g. releases), run after backports. */
   readonly extra?: readonly RepoReconciler[];
+  /** The app's work lock, so a sweep and a webhook never work on the same PR or release at once. */
+  readonly lock?: Pick<WorkLock, "run">;
 }
 
 export const DEFAULT_SWEEP: SweepOptions = {
@@ -44,6 +48,7 @@ export interface RepoSweepContext {
   readonly log: Logger;
   readonly now: Date;
   readonly options: SweepOptions;
+  readonly lock?: Pick<WorkLock, "run"> | undefined;
 }
 
 export type RepoReconciler = (ctx: RepoSweepContext) => Promise<{ found: number; fixed: number }>;
@@ -51,7 +56,7 @@ export type RepoReconciler = (ctx: RepoSweepContext) => Promise<{ found: number;
 export interface SweepSummary {
   redeliveries: { failed: number; redelivered: number; exhausted: number };
   checks: { evaluated: number; rewritten: number };
-  backports: { missing: number; fixed: number };
+  backports: { missing: number; fixed: number; unresolved: number; oldestUnresolvedSeconds: number };
   extra: { found: number; fixed: number };
   repositories: number;
   requests: number;
@@ -95,7 +100,7 @@ async function reconcileRepo(ctx: RepoSweepContext, summary: SweepSummary): Prom
   for (const raw of open.slice(0, options.maxPullsPerRepo)) {
     const pr = pullRequestFacts(raw);
     if ("error" in pr || !isGoverned(pr.route.target, config.config)) continue;
-    const result = await evaluateAndReport(context, repo, pr, me);
+    const result = await evaluateAndReport(context, repo, pr, me, { lock: options.lock });
     summary.checks.evaluated++;
     if (result.check === "created" || result.check === "updated") summary.checks.rewritten++;
   }
@@ -110,9 +115,22 @@ async function reconcileRepo(ctx: RepoSweepContext, summary: SweepSummary): Prom
   for (const number of missing) {
     const raw = closed.find((p) => p.number === number);
     if (!raw) continue;
-    const outcome = await runBackport({ octokit, repo, me, log }, mergedFacts(raw as never), config.config, false);
-    log.info({ pr: number, outcome }, "sweep: backport");
-    if (!outcome.startsWith("skipped")) summary.backports.fixed++;
+    let fixed = false;
+    try {
+      const work = () => runBackport({ octokit, repo, me, log }, mergedFacts(raw as never), config.config, false);
+      const outcome = options.lock ? await options.lock.run(`${repo.owner}/${repo.repo}#${number}:backport`, work) : await work();
+      log.info({ pr: number, outcome }, "sweep: backport");
+      fixed = !outcome.startsWith("skipped");
+    } catch (error) {
+      summary.errors++;
+      log.error({ pr: number, err: error }, "sweep: backport failed; the next sweep retries it");
+    }
+    if (fixed) summary.backports.fixed++;
+    else {
+      summary.backports.unresolved++;
+      const age = (now.getTime() - Date.parse(raw.merged_at as string)) / 1000;
+      summary.backports.oldestUnresolvedSeconds = Math.max(summary.backports.oldestUnresolvedSeconds, age);
+    }
   }
   for (const reconciler of options.extra ?? []) {
     const { found, fixed } = await reconciler(ctx);
@@ -127,7 +145,7 @@ export async function sweep(app: Probot, identity: IdentityProvider, options: Sw
   const summary: SweepSummary = {
     redeliveries: { failed: 0, redelivered: 0, exhausted: 0 },
     checks: { evaluated: 0, rewritten: 0 },
-    backports: { missing: 0, fixed: 0 },
+    backports: { missing: 0, fixed: 0, unresolved: 0, oldestUnresolvedSeconds: 0 },
     extra: { found: 0, fixed: 0 },
     repositories: 0,
     requests: 0,
@@ -157,7 +175,7 @@ export async function sweep(app: Probot, identity: IdentityProvider, options: Sw
       const repoLog = log.child({ repo: `${repo.owner}/${repo.repo}` });
       try {
         const context = repoContext(octokit, { owner: repo.owner, name: repo.repo, installationId: installation.id }, repoLog);
-        await reconcileRepo({ context, octokit, repo, me, log: repoLog, now, options }, summary);
+        await reconcileRepo({ context, octokit, repo, me, log: repoLog, now, options, lock: options.lock }, summary);
       } catch (error) {
         summary.errors++;
         repoLog.error({ err: error }, "sweep: repository failed; the next sweep retries it");
@@ -166,6 +184,14 @@ export async function sweep(app: Probot, identity: IdentityProvider, options: Sw
   }
   summary.requests = counter.requests;
   summary.durationMs = Date.now() - started;
+  metrics.sweepFixes.inc({ kind: "redelivery" }, summary.redeliveries.redelivered);
+  metrics.sweepFixes.inc({ kind: "check" }, summary.checks.rewritten);
+  metrics.sweepFixes.inc({ kind: "backport" }, summary.backports.fixed);
+  metrics.sweepFixes.inc({ kind: "other" }, summary.extra.fixed);
+  metrics.backportsPending.set(summary.backports.unresolved);
+  metrics.backportsPendingSeconds.set(summary.backports.oldestUnresolvedSeconds);
+  metrics.errors.inc({ source: "sweep" }, summary.errors);
+  metrics.lastSweepTimestamp.set(Date.now() / 1000);
   log.info({ summary }, "sweep finished");
   return summary;
 }

@@ -7,9 +7,9 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
-import branchSteward from "../index.js";
+import branchSteward, { FULL_SWEEP, workLockOf } from "../index.js";
 import { appIdentity } from "../github/identity.js";
-import { DEFAULT_SWEEP, sweep, type SweepOptions, type SweepSummary } from "../reconcile/sweep.js";
+import { sweep, type SweepOptions, type SweepSummary } from "../reconcile/sweep.js";
 import { createClock, startTwin, type Twin, type TwinOptions } from "../twin/index.js";
 
 export const SANDBOX_APP_ID = 1001;
@@ -98,7 +98,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     privateKey,
     async sweep(overrides = {}) {
       if (!probot) throw new Error("the app is not loaded");
-      return sweep(probot, appIdentity(probot), { ...DEFAULT_SWEEP, ...overrides });
+      return sweep(probot, appIdentity(probot), { ...FULL_SWEEP, lock: workLockOf(probot), ...overrides });
     },
     async close() {
       await server.stop();

@@ -75,6 +75,8 @@ export class ApiServer {
     this.activity += 1;
     const started = performance.now();
     const url = new URL(req.url ?? "/", "http://twin.invalid");
+    // GitHub Enterprise Server serves the same API under /api/v3 (Probot uses it with GHE_HOST).
+    if (url.pathname.startsWith("/api/v3/")) url.pathname = url.pathname.slice("/api/v3".length);
     const method = (req.method ?? "GET").toUpperCase();
     const entry: RequestLogEntry = {
       method,

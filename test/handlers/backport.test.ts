@@ -188,7 +188,16 @@ function openBackportExists(scope: nock.Scope): nock.Scope {
   return scope
     .get(`${R}/pulls`)
     .query(true)
-    .reply(200, [{ number: 13, state: "open", merged_at: null, head: { ref: "backport/development/pr-12" } }])
+    .reply(200, [
+      {
+        number: 13,
+        state: "open",
+        merged_at: null,
+        head: { ref: "backport/development/pr-12" },
+        labels: [{ name: "backport" }],
+        assignees: [{ login: "alice" }, { login: "carol" }],
+      },
+    ])
     .get(`${R}/issues/12/comments`)
     .query(true)
     .reply(200, [{ id: 1, user: { login: "branch-steward[bot]" }, body: `${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13 (open).` }]);

@@ -40,8 +40,9 @@ const FORMAT = z.object({
       .string()
       .regex(/^\d+(\.\d+)?$/, "must be a number of minutes")
       .transform(Number)
-      .pipe(z.number().positive("must be greater than 0")),
+      .pipe(z.number().min(0, "must be 0 (no periodic sweeps) or more")),
   ),
+  WRITE_THROTTLE: optional(z.enum(["on", "off"], "must be on or off")),
   REDIS_URL: optional(z.url({ error: "must be a URL, e.g. redis://host:6379" })),
   ADMIN_TOKEN: optional(z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)),
   SHUTDOWN_GRACE_MS: optional(z.string().regex(/^\d+$/, "must be a number of milliseconds").transform(Number)),

@@ -29,7 +29,14 @@ if (env.problems.length) log.warn(formatProblems(env));
 
 const SHUTDOWN_GRACE_MS = env.config.shutdownGraceMs;
 
-const server = await run(app, { log, Octokit: instrumentedOctokit(ProbotOctokit) });
+// Probot spaces writes one second apart per installation, which protects GitHub's secondary
+// limits. WRITE_THROTTLE=off lifts that for load tests against the GitHub twin only.
+const throttleOff = process.env.WRITE_THROTTLE === "off";
+if (throttleOff) log.warn("WRITE_THROTTLE=off: GitHub writes are not spaced; use this against the twin only");
+const Octokit = throttleOff
+  ? ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { ...(o.throttle as object), enabled: false } }))
+  : ProbotOctokit;
+const server = await run(app, { log, Octokit: instrumentedOctokit(Octokit) });
 let stopping = false;
 
 async function shutdown(signal: string): Promise<void> {

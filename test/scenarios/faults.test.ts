@@ -177,6 +177,25 @@ it("reconcilers alone (no redelivery possible) restore the same state", async ()
   figures.reconcilersOnly = { checksRepaired: summary.checks.rewritten, backportsRepaired: summary.backports.fixed, sweepRequests: summary.requests };
 });
 
+it("a GitHub answer slower than the 9 s webhook window: Probot acks 202, the handler finishes in the background", async () => {
+  stack = await startStack({ twin: { webhooks: { timeoutMs: 15_000 } } });
+  const repo = seedRepository(stack.twin);
+  let slowed = 0;
+  stack.twin.setLatency((route) => (route.startsWith("POST ") && route.includes("/check-runs") && slowed++ === 0 ? 9_500 : 0));
+  repo.commit("feature/slow", { message: "Slow", files: { "s.txt": "1\n" }, author: "alice", from: "development" });
+  const pr = repo.openPR({ head: "feature/slow", base: "development", title: "Slow", user: "alice" });
+  await stack.twin.idle({ timeoutMs: 30_000, quietMs: 1_000 });
+  const acked = stack.twin.deliveries.filter((d) => d.statusCode === 202);
+  expect(slowed).toBeGreaterThan(0);
+  // Whichever delivery first evaluated the PR (deliveries are asynchronous) hit the slow call.
+  expect(acked).toHaveLength(1);
+  expect(acked[0]?.durationMs).toBeGreaterThanOrEqual(9_000);
+  expect(stack.twin.deliveries.every((d) => d.statusCode >= 200 && d.statusCode < 300)).toBe(true);
+  const opened = acked[0];
+  expect(repo.checkRuns(repo.pr(pr).headSha).filter((r) => r.app.slug === "branch-steward").map((r) => r.conclusion)).toEqual(["success"]);
+  figures.slowGitHub = { event: `${opened?.event}`, ackStatus: opened?.statusCode, ackMs: Math.round(opened?.durationMs ?? 0) };
+}, 40_000);
+
 it("out-of-order delivery: a stale synchronize arriving after a newer one leaves the check for the newest head", async () => {
   stack = await startStack();
   const repo = seedRepository(stack.twin);

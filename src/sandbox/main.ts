@@ -4,10 +4,11 @@
  * non-zero if one fails. `--keep` leaves both servers up for curl.
  */
 import { startStack } from "./stack.js";
-import { runStory, StoryError, type Narrator } from "./story.js";
+import { DEFAULT_CHAOS, runStory, StoryError, type Narrator } from "./story.js";
 
 const keep = process.argv.includes("--keep");
 const verbose = process.argv.includes("--verbose");
+const chaos = process.argv.includes("--chaos");
 
 const narrator: Narrator = {
   step: (title) => console.log(`\n▶ ${title}`),
@@ -17,15 +18,20 @@ const narrator: Narrator = {
 };
 
 const started = Date.now();
-const stack = await startStack({ logLevel: verbose ? "info" : "error" });
+const stack = await startStack({ logLevel: verbose ? "info" : chaos ? "silent" : "error", ...(chaos ? { retryBaseMs: 20 } : {}) });
 console.log(`branch-steward sandbox — GitHub twin at ${stack.twin.url}, app at ${stack.appUrl}`);
+if (chaos) {
+  console.log(`chaos: ${DEFAULT_CHAOS.faults.rate * 100}% of API requests fail (500, 502, 403 secondary limit, timeouts); ${DEFAULT_CHAOS.webhooks.dropRate! * 100}% of deliveries are lost and ${DEFAULT_CHAOS.webhooks.duplicateRate! * 100}% duplicated. A reconciliation sweep runs before each expectation.`);
+}
 let failed = false;
 try {
-  await runStory(stack, narrator);
+  await runStory(stack, narrator, chaos ? DEFAULT_CHAOS : undefined);
   const requests = stack.twin.requests.length;
   const writes = stack.twin.requests.filter((r) => r.write).length;
   const deliveries = stack.twin.deliveries.length;
-  console.log(`\n✅ story complete in ${((Date.now() - started) / 1000).toFixed(1)} s: ${deliveries} webhook deliveries, ${requests} API requests (${writes} writes)`);
+  const faults = stack.twin.requests.filter((r) => r.fault).length;
+  const lost = stack.twin.deliveries.filter((d) => d.statusCode === 0).length;
+  console.log(`\n✅ story complete in ${((Date.now() - started) / 1000).toFixed(1)} s: ${deliveries} webhook deliveries, ${requests} API requests (${writes} writes)${chaos ? `; ${faults} injected faults, ${lost} lost deliveries` : ""}`);
 } catch (error) {
   failed = true;
   const message = error instanceof StoryError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -3,7 +3,7 @@
  * twin, branch-steward reacts over real webhooks, and every expectation is asserted. A
  * failed expectation throws a StoryError naming the step.
  */
-import type { CheckRunView, RepoHandle, Twin } from "../twin/index.js";
+import type { CheckRunView, FaultOptions, RepoHandle, Twin, WebhookKnobs } from "../twin/index.js";
 import type { Stack } from "./stack.js";
 
 export const OWNER = "acme";
@@ -44,7 +44,20 @@ export interface StoryContext {
   readonly twin: Twin;
   readonly repo: RepoHandle;
   readonly say: Narrator;
+  /** Waits until the app has reacted (and, under chaos, until a sweep has repaired what faults broke). */
+  settle(): Promise<void>;
 }
+
+/** Chaos: faults and lost or duplicated deliveries while actors act; a sweep repairs before each check. */
+export interface Chaos {
+  readonly faults: FaultOptions;
+  readonly webhooks: WebhookKnobs;
+}
+
+export const DEFAULT_CHAOS: Chaos = {
+  faults: { rate: 0.2, seed: 42, timeoutMs: 300, retryAfterSeconds: 1 },
+  webhooks: { dropRate: 0.2, duplicateRate: 0.2, timeoutMs: 5_000 },
+};
 
 /** Seeds acme/forecast: production (default branch, tagged v1.0.0) and development. */
 export function seedRepository(twin: Twin): RepoHandle {
@@ -88,7 +101,7 @@ interface Expected {
 
 /** Waits for the app to settle, then asserts our check on the PR head. */
 export async function expectCheck(ctx: StoryContext, step: string, pr: number, expected: Expected): Promise<CheckRunView> {
-  await ctx.twin.idle({ timeoutMs: 20_000 });
+  await ctx.settle();
   const view = ctx.repo.pr(pr);
   const run = ourCheck(ctx, view.headSha, view.baseRef);
   if (!run) throw new StoryError(step, `no "${checkName(view.baseRef)}" check on ${view.headSha.slice(0, 7)}`);
@@ -125,9 +138,25 @@ function ciReports(ctx: StoryContext, sha: string, name: string, conclusion: "su
 }
 
 /** The whole story: the flow check, the validation gate, lineage and up-to-date. */
-export async function runStory(stack: Stack, say: Narrator = silentNarrator): Promise<void> {
+export async function runStory(stack: Stack, say: Narrator = silentNarrator, chaos?: Chaos): Promise<void> {
   const repo = seedRepository(stack.twin);
-  const ctx: StoryContext = { stack, twin: stack.twin, repo, say };
+  const settle = async (): Promise<void> => {
+    await stack.twin.idle({ timeoutMs: 60_000, quietMs: chaos ? 300 : 30 });
+    if (!chaos) return;
+    // The outage ends; the sweep redelivers what failed and repairs what is missing; chaos resumes.
+    stack.twin.setFaults(null);
+    stack.twin.setWebhookKnobs({});
+    const summary = await stack.sweep();
+    await stack.twin.idle({ timeoutMs: 60_000, quietMs: 300 });
+    say.steward(`sweep: redelivered ${summary.redeliveries.redelivered}, repaired ${summary.checks.rewritten} checks, ${summary.backports.fixed} backports, ${summary.extra.fixed} releases (${summary.requests} requests)`);
+    stack.twin.setFaults(chaos.faults);
+    stack.twin.setWebhookKnobs(chaos.webhooks);
+  };
+  if (chaos) {
+    stack.twin.setFaults(chaos.faults);
+    stack.twin.setWebhookKnobs(chaos.webhooks);
+  }
+  const ctx: StoryContext = { stack, twin: stack.twin, repo, say, settle };
   say.actor(`seeded ${OWNER}/${REPO}: production (tagged v1.0.0), development, .github/branch-steward.yml`);
 
   // 1. The flow check.
@@ -214,7 +243,7 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator): Pr
   repo.approve(hotfix, "carol");
   repo.merge(hotfix, { method: "squash", user: "carol" });
   say.actor(`bob and carol approve; carol squash-merges #${hotfix} into production`);
-  await ctx.twin.idle({ timeoutMs: 20_000 });
+  await ctx.settle();
 
   say.step("branch-steward opens the backport PR into development, for maintainers to approve");
   const backport = findBackport(ctx, "backport/development/pr-" + hotfix);
@@ -237,7 +266,7 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator): Pr
   repo.approve(backport, "bob");
   repo.merge(backport, { method: "merge", user: "bob" });
   say.actor(`bob approves and merges #${backport} (merge commit)`);
-  await ctx.twin.idle({ timeoutMs: 20_000 });
+  await ctx.settle();
   const production = repo.branchHead("production") ?? "";
   const development = repo.branchHead("development") ?? "";
   if (!repo.isAncestor(production, development)) throw new StoryError("backport merged", "production is not an ancestor of development");
@@ -249,6 +278,78 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator): Pr
   const newHead = repo.pr(sync).headSha;
   for (const name of VALIDATION_CHECKS) ciReports(ctx, newHead, name, "success");
   await expectCheck(ctx, "sync green again", sync, { status: "completed", conclusion: "success" });
+
+  // 6. Versions: the hotfix was v1.0.1; the sync, a second hotfix and a rollback follow.
+  expectTag(ctx, "hotfix release", "v1.0.1", repo.pr(hotfix).mergeCommitSha);
+
+  say.step("The sync merges into production: v1.1.0, with the validation evidence in its notes");
+  repo.approve(sync, "bob");
+  repo.approve(sync, "alice");
+  const syncMerge = repo.merge(sync, { method: "merge", user: "carol" });
+  say.actor(`bob and alice approve; carol merges #${sync}`);
+  await ctx.settle();
+  expectTag(ctx, "sync release", "v1.1.0", syncMerge);
+  expectReleaseNotes(ctx, "sync release", "v1.1.0", [...VALIDATION_CHECKS, "v1.0.1"]);
+  const backMerge = findBackport(ctx, `backport/development/pr-${sync}`);
+  say.steward(`opened #${backMerge} "${repo.pr(backMerge).title}" so production stays an ancestor of development`);
+  repo.approve(backMerge, "bob");
+  repo.merge(backMerge, { method: "merge", user: "bob" });
+  await ctx.settle();
+
+  say.step("A second hotfix: v1.1.1; a redelivered merge event changes nothing");
+  repo.commit("hotfix/recalibrate", { message: "Recalibrate drift detector", files: { "model/thresholds.yml": "drift: 0.17\n" }, author: "alice", from: "production" });
+  const hotfix2 = repo.openPR({ head: "hotfix/recalibrate", base: "production", title: "Recalibrate drift detector", user: "alice" });
+  ciReports(ctx, repo.pr(hotfix2).headSha, "inference-tests", "success");
+  repo.approve(hotfix2, "bob");
+  const hotfix2Merge = repo.merge(hotfix2, { method: "squash", user: "carol" });
+  say.actor(`alice's #${hotfix2} is approved and squash-merged`);
+  await ctx.settle();
+  expectTag(ctx, "second hotfix", "v1.1.1", hotfix2Merge);
+  const writes = () => ctx.twin.requests.filter((r) => r.write && !r.route?.startsWith("POST /app/")).length;
+  const before = writes();
+  await redeliver(ctx, "pull_request", "closed");
+  await ctx.settle();
+  if (writes() !== before) throw new StoryError("redelivery", `a redelivered merge event made ${writes() - before} writes`);
+  say.steward("the redelivered `closed` event found its tag, release, backport and comments: 0 writes");
+
+  say.step("Rollback as roll-forward: reverting v1.1.1 releases v1.1.2");
+  repo.commit("hotfix/revert-recalibrate", { message: 'Revert "Recalibrate drift detector"', files: { "model/thresholds.yml": "drift: 0.15\n" }, author: "carol", from: "production" });
+  const revert = repo.openPR({ head: "hotfix/revert-recalibrate", base: "production", title: 'Revert "Recalibrate drift detector"', body: `Reverts ${OWNER}/${REPO}#${hotfix2}`, user: "carol" });
+  ciReports(ctx, repo.pr(revert).headSha, "inference-tests", "success");
+  repo.approve(revert, "bob");
+  const revertMerge = repo.merge(revert, { method: "squash", user: "carol" });
+  say.actor(`carol reverts #${hotfix2} in #${revert}; bob approves; merged`);
+  await ctx.settle();
+  expectTag(ctx, "rollback", "v1.1.2", revertMerge);
+  expectReleaseNotes(ctx, "rollback", "v1.1.2", ["Reverts v1.1.1"]);
+  expectReleaseNotes(ctx, "rollback", "v1.1.1", ["v1.1.2"]);
+  say.steward(`tags: ${repo.tags().map((t) => t.name).sort().join(", ")}`);
+}
+
+function expectTag(ctx: StoryContext, step: string, name: string, sha: string | null): void {
+  const tag = ctx.repo.tags().find((t) => t.name === name);
+  if (!tag || tag.sha !== sha) throw new StoryError(step, `expected tag ${name} on ${sha?.slice(0, 7)}, found ${JSON.stringify(ctx.repo.tags())}`);
+  const release = ctx.repo.releases().filter((r) => r.tagName === name);
+  if (release.length !== 1) throw new StoryError(step, `expected one release for ${name}, found ${release.length}`);
+  ctx.say.steward(`tagged ${name} (annotated: ${tag.annotated}) on ${sha?.slice(0, 7)} and published its release`);
+}
+
+function expectReleaseNotes(ctx: StoryContext, step: string, tag: string, mentions: readonly string[]): void {
+  const body = ctx.repo.releases().find((r) => r.tagName === tag)?.body ?? "";
+  for (const text of mentions) {
+    if (!body.includes(text)) throw new StoryError(step, `expected the ${tag} release notes to mention ${JSON.stringify(text)}; they say:\n${body}`);
+  }
+}
+
+/** Redelivers the newest delivery of an event through GitHub's deliveries API, as a maintainer would. */
+async function redeliver(ctx: StoryContext, event: string, action: string): Promise<void> {
+  const delivery = [...ctx.twin.deliveries].reverse().find((d) => d.event === event && d.action === action);
+  if (!delivery) throw new StoryError("redelivery", `no ${event}.${action} delivery to redeliver`);
+  const { createAppAuth } = await import("@octokit/auth-app");
+  const { token } = await createAppAuth({ appId: ctx.twin.app.id, privateKey: ctx.stack.privateKey })({ type: "app" });
+  const res = await fetch(`${ctx.twin.url}/app/hook/deliveries/${delivery.id}/attempts`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 202) throw new StoryError("redelivery", `redelivery answered ${res.status}`);
+  ctx.say.actor(`a maintainer redelivers the ${event}.${action} webhook (${delivery.guid})`);
 }
 
 function findBackport(ctx: StoryContext, branch: string): number {

@@ -3,7 +3,7 @@
  * signatures and JWT auth. The full story, plus redelivery and duplicate delivery.
  */
 import { startStack, type Stack } from "../../src/sandbox/stack.js";
-import { OWNER, REPO, runStory, seedRepository } from "../../src/sandbox/story.js";
+import { DEFAULT_CHAOS, OWNER, REPO, runStory, seedRepository } from "../../src/sandbox/story.js";
 
 let stack: Stack;
 afterEach(async () => {
@@ -56,3 +56,10 @@ it("a redelivered event costs reads only", async () => {
   expect(writes(stack).slice(before)).toEqual([]);
   expect(stack.twin.repo(`${OWNER}/${REPO}`).comments(1)).toHaveLength(1);
 });
+
+it("plays the whole lifecycle under chaos (faults, lost and duplicated deliveries), repaired by sweeps", async () => {
+  stack = await startStack({ retryBaseMs: 20 });
+  await runStory(stack, undefined, DEFAULT_CHAOS);
+  expect(stack.twin.requests.filter((r) => r.fault).length).toBeGreaterThan(10);
+  expect(stack.twin.deliveries.filter((d) => d.statusCode === 0).length).toBeGreaterThan(10);
+}, 90_000);

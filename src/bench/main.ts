@@ -56,7 +56,7 @@ async function payloads(stack: Stack, numbers: number[]): Promise<string[]> {
   return out;
 }
 
-async function send(stack: Stack, bodies: string[]): Promise<{ latencies: number[]; seconds: number; failures: number }> {
+async function send(stack: Stack, bodies: string[], concurrency = CONCURRENCY): Promise<{ latencies: number[]; seconds: number; failures: number }> {
   const latencies: number[] = [];
   let failures = 0;
   let next = 0;
@@ -80,20 +80,27 @@ async function send(stack: Stack, bodies: string[]): Promise<{ latencies: number
       latencies.push(performance.now() - t0);
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return { latencies, seconds: (performance.now() - started) / 1000, failures };
 }
 
-type Case = "warm" | "cold" | "warm-sync";
+/**
+ * warm: N distinct feature PRs, each already evaluated once, re-delivered unchanged;
+ * warm-sync: the one sync PR (gated), re-delivered unchanged, one event at a time;
+ * burst: N events for one PR at once (evaluations queued for one PR are coalesced);
+ * cold: N new feature PRs, first evaluation.
+ */
+type Case = "warm" | "cold" | "warm-sync" | "burst";
 
 async function measure(label: string, app: ApplicationFunction | undefined, kind: Case): Promise<Result> {
   const cold = kind === "cold";
+  const distinct = kind === "cold" || kind === "warm";
   const stack = await startStack({ ...(app ? { app } : {}), twin: { latencyMs: LATENCY } });
   try {
     const repo = seedRepository(stack.twin);
     stack.twin.setOnline(false); // seeding must not warm anything up
     if (kind === "warm-sync") repo.commit("development", { message: "Feature", files: { "f.txt": "1\n" }, author: "alice" });
-    const prs = Array.from({ length: cold ? EVENTS : 1 }, (_, i) => {
+    const prs = Array.from({ length: distinct ? EVENTS : 1 }, (_, i) => {
       if (kind === "warm-sync") return repo.openPR({ head: "development", base: "production", title: "Sync", user: "carol" });
       repo.commit(`feature/bench-${i}`, { message: `Bench ${i}`, files: { [`bench/${i}.txt`]: `${i}\n` }, author: "alice", from: "development" });
       return repo.openPR({ head: `feature/bench-${i}`, base: "development", title: `Bench ${i}`, user: "alice" });
@@ -103,12 +110,13 @@ async function measure(label: string, app: ApplicationFunction | undefined, kind
     let bodies = await payloads(stack, prs);
     if (!cold) {
       await send(stack, bodies); // the first evaluation writes the check and the comment
-      bodies = Array.from({ length: EVENTS }, () => bodies[0] as string);
+      await stack.twin.idle();
+      if (!distinct) bodies = Array.from({ length: EVENTS }, () => bodies[0] as string);
     }
     const before = stack.twin.requests.length;
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    const { latencies, seconds, failures } = await send(stack, bodies);
+    const { latencies, seconds, failures } = await send(stack, bodies, kind === "warm-sync" ? 1 : CONCURRENCY);
     clearInterval(sampler);
     const made = stack.twin.requests.slice(before).filter((r) => !r.route?.includes("access_tokens"));
     latencies.sort((a, b) => a - b);
@@ -130,8 +138,9 @@ async function measure(label: string, app: ApplicationFunction | undefined, kind
 const results: Result[] = [];
 for (const [label, app, kind] of [
   ["baseline: bare Probot, no-op handler", noop, "warm"],
-  ["branch-steward, warm feature PR (unchanged)", undefined, "warm"],
-  ["branch-steward, warm sync PR (gated, unchanged)", undefined, "warm-sync"],
+  ["branch-steward, warm: unchanged feature PRs", undefined, "warm"],
+  ["branch-steward, warm: unchanged sync PR (gated), one at a time", undefined, "warm-sync"],
+  ["branch-steward, burst: all events for one PR", undefined, "burst"],
   ["branch-steward, cold feature PR (new PR each event)", undefined, "cold"],
 ] as const) {
   results.push(await measure(label, app, kind));

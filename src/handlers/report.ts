@@ -35,7 +35,12 @@ export async function evaluateAndReport(
   options: { force?: boolean; lock?: Pick<WorkLock, "run"> } = {},
 ): Promise<ReportResult> {
   // One evaluation per PR at a time: two deliveries racing must not both create the check run.
-  if (options.lock) return options.lock.run(`${repo.owner}/${repo.repo}#${pr.number}:check`, () => evaluateAndReport(context, repo, pr, me, { force: options.force }));
+  // Evaluations re-read everything, so one still waiting to start serves every later arrival.
+  if (options.lock) {
+    const key = `${repo.owner}/${repo.repo}#${pr.number}:check`;
+    const run = () => evaluateAndReport(context, repo, pr, me, { force: options.force });
+    return options.force ? options.lock.run(key, run) : coalesced(options.lock, key, run);
+  }
   const config = await loadConfig(context);
   const flow = evaluateFlow(pr.route, config.config);
   const comment = { ...repo, issueNumber: pr.number, marker: COMMENT_MARKER, botLogin: me.botLogin };
@@ -73,6 +78,22 @@ export async function evaluateAndReport(
   const check = await writeCheckRun(context.octokit, { ...repo, sha: pr.headSha, name }, existing, evaluation, output);
   metrics.verdicts.inc({ conclusion: verdictOf(evaluation) });
   return { governed: true, verdict: verdictOf(evaluation), check, comment: written };
+}
+
+const waiting = new WeakMap<object, Map<string, Promise<ReportResult>>>();
+
+/** Runs `work` under the lock, unless a run for `key` is already queued: then shares that one. */
+function coalesced(lock: Pick<WorkLock, "run">, key: string, work: () => Promise<ReportResult>): Promise<ReportResult> {
+  const queue = waiting.get(lock) ?? new Map<string, Promise<ReportResult>>();
+  waiting.set(lock, queue);
+  const queued = queue.get(key);
+  if (queued) return queued;
+  const started = lock.run(key, () => {
+    queue.delete(key); // from now on, new arrivals need a run that starts after this one
+    return work();
+  });
+  queue.set(key, started);
+  return started;
 }
 
 /** After a retarget, the old target's check on this SHA says where the PR went (if we wrote one). */

@@ -48,6 +48,21 @@ function adminRoutes(probot: Probot, identity: IdentityProvider, addHandler: App
   }
 }
 
+type AnyContext = { payload: unknown; name: string; id: string; log: Probot["log"] };
+
+/** Payloads without a repository or installation are malformed for us: logged and ignored, never a crash. */
+function guarded<C extends AnyContext>(handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
+  return async (context) => {
+    const payload = context.payload as { repository?: { name?: unknown; owner?: { login?: unknown } }; installation?: { id?: unknown } } | null;
+    const ok = typeof payload?.repository?.name === "string" && typeof payload.repository.owner?.login === "string" && typeof payload.installation?.id === "number";
+    if (!ok) {
+      context.log.warn({ delivery: context.id, event: context.name }, "ignored: payload without repository or installation");
+      return;
+    }
+    await handler(context);
+  };
+}
+
 /** Sweeps run every RECONCILE_INTERVAL_MINUTES (default 10 in production, off elsewhere; 0 turns them off). */
 function sweepInterval(): number {
   const raw = process.env.RECONCILE_INTERVAL_MINUTES;
@@ -61,17 +76,17 @@ const app: ApplicationFunction = async (probot, options) => {
   // Work that races is serialized per key: in this process always, across replicas with REDIS_URL.
   const lock: WorkLock = await createWorkLock({ redisUrl: process.env.REDIS_URL, log: probot.log });
   locks.set(probot, lock);
-  probot.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, identity, lock));
-  probot.on("check_run.rerequested", (context) => onCheckRunRerequested(context, identity));
-  probot.on(["check_run.created", "check_run.completed"], (context) => onCheckRun(context, identity, lock));
-  probot.on("check_suite.completed", (context) => onCheckSuite(context, identity, lock));
-  probot.on("status", (context) => onStatus(context, identity, lock));
-  probot.on("push", (context) => onPush(context, identity, lock));
-  probot.on("issue_comment.created", (context) => onRecheckComment(context, identity, lock));
-  probot.on("pull_request.closed", (context) => onPullRequestClosed(context, identity, lock));
-  probot.on("issue_comment.created", (context) => onBackportCommand(context, identity, lock));
-  probot.on("pull_request.closed", (context) => onProductionMerge(context, identity, lock));
-  probot.on("check_run.completed", (context) => onReleaseEvidence(context, identity, lock));
+  probot.on([...PULL_REQUEST_EVENTS], guarded((context) => onPullRequest(context, identity, lock)));
+  probot.on("check_run.rerequested", guarded((context) => onCheckRunRerequested(context, identity)));
+  probot.on(["check_run.created", "check_run.completed"], guarded((context) => onCheckRun(context, identity, lock)));
+  probot.on("check_suite.completed", guarded((context) => onCheckSuite(context, identity, lock)));
+  probot.on("status", guarded((context) => onStatus(context, identity, lock)));
+  probot.on("push", guarded((context) => onPush(context, identity, lock)));
+  probot.on("issue_comment.created", guarded((context) => onRecheckComment(context, identity, lock)));
+  probot.on("pull_request.closed", guarded((context) => onPullRequestClosed(context, identity, lock)));
+  probot.on("issue_comment.created", guarded((context) => onBackportCommand(context, identity, lock)));
+  probot.on("pull_request.closed", guarded((context) => onProductionMerge(context, identity, lock)));
+  probot.on("check_run.completed", guarded((context) => onReleaseEvidence(context, identity, lock)));
   adminRoutes(probot, identity, options?.addHandler);
   const interval = sweepInterval();
   if (interval > 0) scheduleSweeps(() => sweepNow(probot, identity), interval, probot.log);

@@ -376,6 +376,12 @@ describe("pull_request: the flow check", () => {
     expect(logs.find((l) => l.msg === "ignored: malformed pull_request payload")).toMatchObject({ problem: expect.stringContaining("head") });
   });
 
+  it("ignores a payload with no repository or installation, without a request or a crash", async () => {
+    await receive({ action: "opened" });
+    await receive({ action: "opened", repository: { name: "forecast", owner: { login: "acme" } } });
+    expect(logs.filter((l) => l.msg === "ignored: payload without repository or installation")).toHaveLength(2);
+  });
+
   it("ignores edits that do not change the base, and closed PRs", async () => {
     await receive(pullRequestPayload({ action: "edited", source: "feature/x", target: "production", changes: { title: { from: "old" } } }));
     await pr({ source: "feature/x", target: "production", state: "closed", action: "reopened" });

@@ -70,11 +70,20 @@ function sweepInterval(): number {
   return process.env.NODE_ENV === "production" ? 10 : 0;
 }
 
-const app: ApplicationFunction = async (probot, options) => {
+export interface AppOptions {
+  /** Redis for the cross-replica work lock; default REDIS_URL (read when the app loads). */
+  readonly redisUrl?: string | undefined;
+  /** Minutes between sweeps; default RECONCILE_INTERVAL_MINUTES (10 in production, else 0). */
+  readonly sweepMinutes?: number;
+}
+
+/** The app function, with its environment made explicit (tests and the sandbox pass their own). */
+export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => async (probot, options) => {
   registerObservability(probot, options?.addHandler); // /ready, /metrics, webhook counters
   const identity = appIdentity(probot);
   // Work that races is serialized per key: in this process always, across replicas with REDIS_URL.
-  const lock: WorkLock = await createWorkLock({ redisUrl: process.env.REDIS_URL, log: probot.log });
+  const redisUrl = "redisUrl" in appOptions ? appOptions.redisUrl : process.env.REDIS_URL;
+  const lock: WorkLock = await createWorkLock({ redisUrl, log: probot.log });
   locks.set(probot, lock);
   probot.on([...PULL_REQUEST_EVENTS], guarded((context) => onPullRequest(context, identity, lock)));
   probot.on("check_run.rerequested", guarded((context) => onCheckRunRerequested(context, identity)));
@@ -88,8 +97,8 @@ const app: ApplicationFunction = async (probot, options) => {
   probot.on("pull_request.closed", guarded((context) => onProductionMerge(context, identity, lock)));
   probot.on("check_run.completed", guarded((context) => onReleaseEvidence(context, identity, lock)));
   adminRoutes(probot, identity, options?.addHandler);
-  const interval = sweepInterval();
+  const interval = appOptions.sweepMinutes ?? sweepInterval();
   if (interval > 0) scheduleSweeps(() => sweepNow(probot, identity), interval, probot.log);
 };
 
-export default app;
+export default createApp();

@@ -4,24 +4,11 @@
  */
 import type { ObservedCheck } from "../policy/gate.js";
 import type { ReviewFact } from "../policy/release.js";
-import { listCheckRuns, type CheckRunRecord } from "./gate-facts.js";
+import { listCheckRuns, listStatuses, type CheckRunRecord } from "./gate-facts.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 /** Commit statuses, as the gate reads them; `error` counts as a failure. */
-export async function listCommitStatuses(octokit: Octokit, where: RepoRef & { sha: string }): Promise<ObservedCheck[]> {
-  const { data } = await octokit.rest.repos.listCommitStatusesForRef({ owner: where.owner, repo: where.repo, ref: where.sha, per_page: 100 });
-  return data.map((s) => ({
-    source: "status",
-    name: s.context,
-    reporter: s.creator?.login ?? null,
-    status: s.state === "pending" ? "pending" : "completed",
-    conclusion: s.state === "pending" ? null : s.state === "error" ? "failure" : s.state,
-    url: s.target_url ?? null,
-    startedAt: s.updated_at ?? s.created_at,
-    completedAt: s.state === "pending" ? null : s.updated_at,
-    id: s.id,
-  }));
-}
+export const listCommitStatuses = listStatuses;
 
 export interface CommitChecks {
   readonly runs: readonly CheckRunRecord[];

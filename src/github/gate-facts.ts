@@ -40,7 +40,7 @@ export async function listCheckRuns(octokit: Octokit, where: RepoRef & { sha: st
 }
 
 /** Commit statuses, newest first as GitHub lists them; `error` counts as a failure. */
-async function listStatuses(octokit: Octokit, where: RepoRef & { sha: string }): Promise<ObservedCheck[]> {
+export async function listStatuses(octokit: Octokit, where: RepoRef & { sha: string }): Promise<ObservedCheck[]> {
   const { data } = await octokit.rest.repos.listCommitStatusesForRef({ owner: where.owner, repo: where.repo, ref: where.sha, per_page: 100 });
   return data.map((s) => ({
     source: "status",

@@ -7,7 +7,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
-import branchSteward, { FULL_SWEEP, workLockOf } from "../index.js";
+import { createApp, FULL_SWEEP, workLockOf } from "../index.js";
 import { appIdentity } from "../github/identity.js";
 import { sweep, type SweepOptions, type SweepSummary } from "../reconcile/sweep.js";
 import { createClock, startTwin, type Twin, type TwinOptions } from "../twin/index.js";
@@ -34,6 +34,8 @@ export interface StackOptions {
   readonly twin?: Partial<TwinOptions>;
   /** Probot spaces writes one second apart; the twin has no secondary limits to protect. */
   readonly throttle?: boolean;
+  /** Redis for the app's work lock (none by default). */
+  readonly redisUrl?: string;
   /** Base of octokit's retry backoff (1000 ms in production: retries after 1 s, 4 s, 9 s). */
   readonly retryBaseMs?: number;
 }
@@ -47,7 +49,7 @@ export function generatePrivateKey(): string {
 }
 
 /** Probot's Server treats port 0 as "unset" (3000): ask the OS for a free port instead. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
   const { port } = probe.address() as AddressInfo;
@@ -81,7 +83,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log,
   });
   let probot: Probot | undefined;
-  const app = options.app ?? branchSteward;
+  // The stack's app never inherits REDIS_URL or a sweep schedule from the environment.
+  const app = options.app ?? createApp({ redisUrl: options.redisUrl, sweepMinutes: 0 });
   await server.load((p, o) => {
     probot = p;
     return app(p, o);

@@ -1,25 +1,14 @@
 import nock from "nock";
-import type { Probot } from "probot";
 import { BACKPORT_MARKER } from "../../src/render/backport.js";
-import { API, createTestProbot, mockAuth, type LogLine } from "../support/probot.js";
+import { useNockedProbot } from "../support/nock.js";
+import { API, mockAuth } from "../support/probot.js";
 import { FULL_NAME, pullRequestPayload } from "../support/payloads.js";
 
 const R = `/repos/${FULL_NAME}`;
 const MERGE = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
 type Body = Record<string, unknown>;
-let probot: Probot;
-let logs: LogLine[];
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(async () => {
-  ({ probot, logs } = await createTestProbot());
-});
-afterEach(() => {
-  const unused = nock.pendingMocks();
-  nock.cleanAll();
-  expect(unused).toEqual([]);
-});
+const t = useNockedProbot();
 
 /** The handler re-reads the merged PR: the API answers with the payload's PR. */
 const freshPull = (scope: nock.Scope, payload: Body, labels: string[] = []) =>
@@ -30,7 +19,7 @@ function mergedHotfix(over: Record<string, unknown> = {}): Record<string, unknow
   Object.assign(payload.pull_request as Body, { merged: true, merge_commit_sha: MERGE, title: "Fix drift threshold", user: { login: "alice" }, merged_by: { login: "carol" }, labels: [] }, over);
   return payload;
 }
-const receive = (payload: Body) => probot.receive({ id: "d-bp", name: "pull_request", payload: payload as never });
+const receive = (payload: Body) => t.probot.receive({ id: "d-bp", name: "pull_request", payload: payload as never });
 /** Delivers a merged hotfix; the handler's fresh read of the PR answers with the same PR. */
 const receiveMerged = (labels: string[] = []) => {
   const payload = mergedHotfix();
@@ -166,7 +155,7 @@ it("notes reviewers GitHub refuses in the PR body, and carries on", async () => 
   await receiveMerged();
 
   expect(String(bodies.update?.body)).toMatch(/@outsider: Reviews may only be requested from collaborators/);
-  expect(logs.find((l) => l.msg === "some reviewers could not be requested")).toBeDefined();
+  expect(t.logs.find((l) => l.msg === "some reviewers could not be requested")).toBeDefined();
 });
 
 it("says 'already in development' and opens nothing when there is nothing to bring", async () => {
@@ -206,7 +195,7 @@ function openBackportExists(scope: nock.Scope): nock.Scope {
 it("a redelivered merge finds the open backport and writes nothing", async () => {
   openBackportExists(noConfig(mockAuth()));
   await receiveMerged(["backport-pending"]);
-  expect(logs.find((l) => l.msg === "backport")).toMatchObject({ outcome: "nothing to do: its backport PR is open (#13)" });
+  expect(t.logs.find((l) => l.msg === "backport")).toMatchObject({ outcome: "nothing to do: its backport PR is open (#13)" });
 });
 
 it("repairs the source label an interrupted run left out", async () => {
@@ -230,7 +219,7 @@ it("comments clearly and fails the delivery when GitHub refuses (missing permiss
   await expect(receiveMerged()).rejects.toThrow();
   expect(String(comment.body)).toContain("HTTP 403");
   expect(String(comment.body)).toContain("/backport");
-  expect(logs.find((l) => l.msg === "backport failed")).toMatchObject({ pr: 12 });
+  expect(t.logs.find((l) => l.msg === "backport failed")).toMatchObject({ pr: 12 });
 });
 
 it("flips the source label when the backport PR merges", async () => {

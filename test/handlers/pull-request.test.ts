@@ -1,28 +1,17 @@
 import nock from "nock";
-import type { Probot } from "probot";
 import { COMMENT_MARKER } from "../../src/render/comment.js";
-import { API, APP_ID, BOT_LOGIN, createTestProbot, mockAuth, type LogLine } from "../support/probot.js";
+import { useNockedProbot } from "../support/nock.js";
+import { API, APP_ID, BOT_LOGIN, mockAuth } from "../support/probot.js";
 import { checkRunRerequestedPayload, FULL_NAME, HEAD_SHA, pullRequestPayload, type PullRequestOptions } from "../support/payloads.js";
 
 const R = `/repos/${FULL_NAME}`;
 type Body = Record<string, unknown> & { output?: { title: string; summary: string } };
 
-let probot: Probot;
-let logs: LogLine[];
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(async () => {
-  ({ probot, logs } = await createTestProbot());
-});
-afterEach(() => {
-  const unused = nock.pendingMocks();
-  nock.cleanAll();
-  expect(unused).toEqual([]);
-});
+const t = useNockedProbot();
 
 const receive = (payload: Record<string, unknown>, name = "pull_request") =>
-  probot.receive({ id: "delivery-1", name: name as "pull_request", payload: payload as never });
+  t.probot.receive({ id: "delivery-1", name: name as "pull_request", payload: payload as never });
 /** Delivers a PR event whose PR is evaluated: the handler re-reads the PR, and GitHub answers with it. */
 const receiveFresh = (payload: Record<string, unknown>) => {
   const pull = payload.pull_request as { number: number };
@@ -101,7 +90,7 @@ describe("pull_request: the flow check", () => {
     expect(check.output?.summary).toMatchSnapshot();
     expect(String(comment.body)).toMatch(new RegExp(`^${COMMENT_MARKER}`));
     expect(comment.body).toMatchSnapshot();
-    expect(logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ delivery: "delivery-1", repo: FULL_NAME, pr: 7, verdict: "failure" });
+    expect(t.logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ delivery: "delivery-1", repo: FULL_NAME, pr: 7, verdict: "failure" });
   });
 
   it("passes development → production as the sync flow once validation is green and it is up to date", async () => {
@@ -260,7 +249,7 @@ describe("pull_request: the flow check", () => {
       ]);
 
     await receiveFresh(pullRequestPayload({ action: "edited", source: "development", target: "development", changes: { base: { ref: { from: "production" } } } }));
-    expect(logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ retarget: "kept" });
+    expect(t.logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ retarget: "kept" });
   });
 
   it("writes nothing when the check and the comment are already up to date", async () => {
@@ -283,7 +272,7 @@ describe("pull_request: the flow check", () => {
     await pr({ source: "feature/x", target: "development", action: "synchronize" });
     expect(comment.body).toContain("allowed: the feature flow");
 
-    expect(logs.filter((l) => l.msg === "evaluated pull request").map((l) => [l.check, l.comment])).toEqual([
+    expect(t.logs.filter((l) => l.msg === "evaluated pull request").map((l) => [l.check, l.comment])).toEqual([
       ["created", "created"],
       ["unchanged", "unchanged"],
     ]);
@@ -352,8 +341,8 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "branch-steward / development");
     comments(scope).post(`${R}/issues/7/comments`).reply(500, { message: "Server Error" });
     await expect(pr({ source: "feature/x", target: "development" })).rejects.toThrow();
-    expect(logs.find((l) => l.level >= 50)).toMatchObject({ delivery: "delivery-1", pr: 7 });
-    expect(JSON.stringify(logs)).not.toContain("ghs_test");
+    expect(t.logs.find((l) => l.level >= 50)).toMatchObject({ delivery: "delivery-1", pr: 7 });
+    expect(JSON.stringify(t.logs)).not.toContain("ghs_test");
   });
 
   it("decides on the PR as GitHub has it now, not on a stale payload (out-of-order delivery)", async () => {
@@ -373,13 +362,13 @@ describe("pull_request: the flow check", () => {
     const payload = pullRequestPayload({ action: "opened", source: "feature/x", target: "production" });
     delete (payload.pull_request as Record<string, unknown>).head;
     await receive(payload);
-    expect(logs.find((l) => l.msg === "ignored: malformed pull_request payload")).toMatchObject({ problem: expect.stringContaining("head") });
+    expect(t.logs.find((l) => l.msg === "ignored: malformed pull_request payload")).toMatchObject({ problem: expect.stringContaining("head") });
   });
 
   it("ignores a payload with no repository or installation, without a request or a crash", async () => {
     await receive({ action: "opened" });
     await receive({ action: "opened", repository: { name: "forecast", owner: { login: "acme" } } });
-    expect(logs.filter((l) => l.msg === "ignored: payload without repository or installation")).toHaveLength(2);
+    expect(t.logs.filter((l) => l.msg === "ignored: payload without repository or installation")).toHaveLength(2);
   });
 
   it("ignores edits that do not change the base, and closed PRs", async () => {

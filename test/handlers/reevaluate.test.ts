@@ -1,28 +1,18 @@
 import nock from "nock";
-import type { Probot } from "probot";
-import { API, APP_ID, createTestProbot, INSTALLATION_ID, mockAuth } from "../support/probot.js";
+import { useNockedProbot } from "../support/nock.js";
+import { API, APP_ID, INSTALLATION_ID, mockAuth } from "../support/probot.js";
 import { example, FULL_NAME, HEAD_SHA } from "../support/payloads.js";
 
 const R = `/repos/${FULL_NAME}`;
 const installation = { id: INSTALLATION_ID, node_id: "x" };
-let probot: Probot;
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(async () => {
-  ({ probot } = await createTestProbot());
-});
-afterEach(() => {
-  const unused = nock.pendingMocks();
-  nock.cleanAll();
-  expect(unused).toEqual([]);
-});
+const t = useNockedProbot();
 
 function withRepo(payload: Record<string, unknown>): Record<string, unknown> {
   const repository = { ...(payload.repository as object), full_name: FULL_NAME, name: "forecast", owner: { login: "acme" }, default_branch: "production" };
   return { ...payload, repository, installation };
 }
-const receive = (name: string, payload: Record<string, unknown>) => probot.receive({ id: "d-2", name: name as "status", payload: payload as never });
+const receive = (name: string, payload: Record<string, unknown>) => t.probot.receive({ id: "d-2", name: name as "status", payload: payload as never });
 const openPull = (number: number, source: string, target: string) => ({
   number,
   state: "open",

@@ -1,8 +1,8 @@
 import nock from "nock";
-import type { Probot } from "probot";
 import { backoff } from "../../src/handlers/release.js";
 import { parseTagMetadata } from "../../src/policy/release.js";
-import { API, APP_ID, BOT_LOGIN, createTestProbot, mockAuth, type LogLine } from "../support/probot.js";
+import { useNockedProbot } from "../support/nock.js";
+import { API, APP_ID, BOT_LOGIN, mockAuth } from "../support/probot.js";
 import { FULL_NAME, HEAD_SHA, pullRequestPayload } from "../support/payloads.js";
 
 const R = `/repos/${FULL_NAME}`;
@@ -11,21 +11,10 @@ const OTHER = "0ther0000000000000000000000000000000000a1";
 const V100 = "7a91000000000000000000000000000000000001";
 type Body = Record<string, unknown>;
 
-let probot: Probot;
-let logs: LogLine[];
 beforeAll(() => {
-  nock.disableNetConnect();
   backoff.baseMs = 1;
 });
-afterAll(() => nock.enableNetConnect());
-beforeEach(async () => {
-  ({ probot, logs } = await createTestProbot());
-});
-afterEach(() => {
-  const unused = nock.pendingMocks();
-  nock.cleanAll();
-  expect(unused).toEqual([]);
-});
+const t = useNockedProbot();
 
 /** A `pull_request.closed` payload from @octokit/webhooks-examples, merged into production. */
 function mergedPayload(o: { source?: string; target?: string; number?: number; title?: string; body?: string } = {}): Body {
@@ -44,7 +33,7 @@ function mergedPayload(o: { source?: string; target?: string; number?: number; t
   (payload.repository as Body).html_url = `https://github.com/${FULL_NAME}`;
   return payload;
 }
-const receive = (payload: Body) => probot.receive({ id: "d-rel", name: "pull_request", payload: payload as never });
+const receive = (payload: Body) => t.probot.receive({ id: "d-rel", name: "pull_request", payload: payload as never });
 
 const CONFIG = "validation:\n  hotfix:\n    required:\n      - { name: inference-tests, app: staging-ci }\nbackport:\n  enabled: false\n";
 /**
@@ -150,8 +139,8 @@ describe("pull_request.closed into production: tag and release", () => {
     expect(bodies.release).toMatchObject({ tag_name: "v1.0.1", name: "v1.0.1: Fix drift threshold" });
     expect(bodies.release?.body).toMatchSnapshot();
     expect(String(bodies.comment?.body)).toMatch(/^<!-- branch-steward:release -->\n<!-- branch-steward:version v1.0.1 -->\n🏷️ \*\*branch-steward\*\*: released as \*\*\[v1.0.1\]/);
-    expect(logs.find((l) => l.msg === "released production merge")).toMatchObject({ delivery: "d-rel", pr: 12, tag: "v1.0.1", release: "created", comment: "created" });
-    expect(logs.find((l) => l.msg === "ignored tags that are not versions")).toMatchObject({ ignoredTags: ["nightly", "v0.9"] });
+    expect(t.logs.find((l) => l.msg === "released production merge")).toMatchObject({ delivery: "d-rel", pr: 12, tag: "v1.0.1", release: "created", comment: "created" });
+    expect(t.logs.find((l) => l.msg === "ignored tags that are not versions")).toMatchObject({ ignoredTags: ["nightly", "v0.9"] });
   });
 
   it("reads labels from the API: release:minor overrides the hotfix patch; an admin bypass is versioned and says so", async () => {
@@ -211,7 +200,7 @@ describe("pull_request.closed into production: tag and release", () => {
     await receive(mergedPayload());
 
     expect(tagged).toEqual(["v1.0.1", "v1.0.2"]);
-    expect(logs.find((l) => l.msg === "version taken by another merge; recomputing")).toMatchObject({ tag: "v1.0.1", holder: OTHER, attempt: 1 });
+    expect(t.logs.find((l) => l.msg === "version taken by another merge; recomputing")).toMatchObject({ tag: "v1.0.1", holder: OTHER, attempt: 1 });
   });
 
   it("on 422 with the ref pointing at our merge commit (another replica), succeeds without retrying", async () => {
@@ -237,7 +226,7 @@ describe("pull_request.closed into production: tag and release", () => {
 
     await receive(mergedPayload());
 
-    expect(logs.some((l) => l.msg === "version taken by another merge; recomputing")).toBe(false);
+    expect(t.logs.some((l) => l.msg === "version taken by another merge; recomputing")).toBe(false);
   });
 
   it("a duplicated delivery finds its tag on the merge commit and writes nothing", async () => {
@@ -283,7 +272,7 @@ describe("pull_request.closed into production: tag and release", () => {
 
     await receive(mergedPayload());
 
-    expect(logs.filter((l) => l.msg === "released production merge").at(-1)).toMatchObject({ tag: "v1.0.1", release: "unchanged", comment: "unchanged", existing: true });
+    expect(t.logs.filter((l) => l.msg === "released production merge").at(-1)).toMatchObject({ tag: "v1.0.1", release: "unchanged", comment: "unchanged", existing: true });
   });
 
   it("refuses to guess when a higher version exists outside the merge's history, and says so on the PR", async () => {
@@ -303,7 +292,7 @@ describe("pull_request.closed into production: tag and release", () => {
 
     expect(String(comment.body)).toContain("this merge was **not** tagged or released");
     expect(String(comment.body)).toContain("`v1.1.0` already exists on a commit that is not in this commit's history");
-    expect(logs.find((l) => l.msg === "production merge not versioned")).toMatchObject({ level: 50, pr: 12 });
+    expect(t.logs.find((l) => l.msg === "production merge not versioned")).toMatchObject({ level: 50, pr: 12 });
   });
 
   it("a missing permission (403) gives a clear comment and a log line, and the delivery does not fail", async () => {
@@ -321,7 +310,7 @@ describe("pull_request.closed into production: tag and release", () => {
     expect(String(comment.body)).toContain("403 Forbidden");
     expect(String(comment.body)).toContain("Resource not accessible by integration");
     expect(String(comment.body)).toContain("**Contents: write**");
-    expect(logs.find((l) => l.msg === "production merge not versioned")).toBeDefined();
+    expect(t.logs.find((l) => l.msg === "production merge not versioned")).toBeDefined();
   });
 
   it("a secondary rate limit (403 with retry-after) is not a missing permission: no comment, the delivery fails for a retry", async () => {
@@ -332,7 +321,7 @@ describe("pull_request.closed into production: tag and release", () => {
     scope.post(`${R}/git/tags`).reply(403, { message: "You have exceeded a secondary rate limit." }, { "retry-after": "1" });
 
     await expect(receive(mergedPayload())).rejects.toThrow(/secondary rate limit/);
-    expect(logs.find((l) => l.msg === "failed to release the production merge; the delivery fails so it can be redelivered")).toBeDefined();
+    expect(t.logs.find((l) => l.msg === "failed to release the production merge; the delivery fails so it can be redelivered")).toBeDefined();
   });
 
   it("a rollback is a patch that names what it reverts, and the reverted release points to it", async () => {
@@ -377,7 +366,7 @@ describe("pull_request.closed into production: tag and release", () => {
     await receive(closed);
     config(scope, "release:\n  enabled: false\nbackport:\n  enabled: false\n");
     await receive(mergedPayload());
-    expect(logs.some((l) => l.msg === "release handled")).toBe(false);
+    expect(t.logs.some((l) => l.msg === "release handled")).toBe(false);
   });
 });
 
@@ -397,7 +386,7 @@ describe("check_run.completed on a released merge commit", () => {
     repository: { ...(mergedPayload().repository as Body) },
     installation: { id: 2 },
   });
-  const receiveRun = (payload: Body) => probot.receive({ id: "d-run", name: "check_run", payload: payload as never });
+  const receiveRun = (payload: Body) => t.probot.receive({ id: "d-run", name: "check_run", payload: payload as never });
 
   it("re-renders the notes with the merge commit's evidence and updates them only when they change", async () => {
     let updated: Body = {};
@@ -447,7 +436,7 @@ describe("check_run.completed on a released merge commit", () => {
     expect(body).toContain("✅ [success](https://ci.example/inference-tests/42) by staging-ci, completed 2026-11-26 09:30:00 UTC");
     expect(body).not.toContain("Still running");
     expect(body).toContain("⏪ **Reverted by [v1.0.2]"); // kept from the current body
-    expect(logs.find((l) => l.msg === "refreshed release evidence")).toMatchObject({ notes: "updated" });
+    expect(t.logs.find((l) => l.msg === "refreshed release evidence")).toMatchObject({ notes: "updated" });
   });
 
   it("costs no tag reads for checks that are not evidence or not on production", async () => {

@@ -1,15 +1,7 @@
 /** Helpers for the hardening tests. */
 import { createHmac } from "node:crypto";
-import { createServer, type AddressInfo } from "node:net";
 
-/** A free loopback port (Probot's Server treats port 0 as "unset"). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+export { freePort } from "../../src/sandbox/stack.js";
 
 export function sign(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;

@@ -7,9 +7,9 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { Probot, ProbotOctokit, Server } from "probot";
-import branchSteward from "../../src/index.js";
+import { createApp } from "../../src/index.js";
 import { backoff, reconcileReleases } from "../../src/handlers/release.js";
-import { SANDBOX_APP_ID, startStack, type Stack } from "../../src/sandbox/stack.js";
+import { freePort, SANDBOX_APP_ID, startStack, type Stack } from "../../src/sandbox/stack.js";
 import { CI_APP, OWNER, REPO, SANDBOX_CONFIG, seedRepository, VALIDATION_CHECKS } from "../../src/sandbox/story.js";
 import type { RepoHandle } from "../../src/twin/index.js";
 
@@ -159,19 +159,12 @@ async function secondServer(s: Stack): Promise<string> {
     port: await freePort(),
     log,
   });
-  await server.load(branchSteward);
+  await server.load(createApp({ redisUrl: undefined, sweepMinutes: 0 }));
   await server.start();
   cleanups.push(() => server.stop());
   return `http://127.0.0.1:${server.port}/api/github/webhooks`;
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A load balancer gone wrong: every delivery goes to both replicas at once. */
 async function fanOut(targets: readonly string[]): Promise<string> {

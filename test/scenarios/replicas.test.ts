@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { SANDBOX_APP_ID, startStack, type Stack } from "../../src/sandbox/stack.js";
+import { freePort, SANDBOX_APP_ID, startStack, type Stack } from "../../src/sandbox/stack.js";
 import { seedRepository } from "../../src/sandbox/story.js";
 import type { RepoHandle } from "../../src/twin/index.js";
 import { redisAvailable, startRedis, type TestRedis } from "../support/redis.js";
@@ -23,13 +23,6 @@ beforeAll(() => {
   if (!existsSync(join(OUT, "main.js"))) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
 }, 120_000);
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 interface Replica {
   readonly url: string;

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import nock from "nock";
-import app from "../../src/index.js";
+import { createApp } from "../../src/index.js";
 import { contractPlugin } from "./contract.js";
 
 export const APP_ID = 4242;
@@ -42,7 +42,7 @@ export async function createTestProbot(): Promise<{ probot: Probot; logs: LogLin
       throttle: { ...(options.throttle as object), enabled: false },
     })),
   });
-  await probot.load(app);
+  await probot.load(createApp({ redisUrl: undefined, sweepMinutes: 0 })); // nock tests never reach Redis
   return { probot, logs };
 }
 

@@ -4,7 +4,7 @@
  * warning on a developer machine, and fail under CI=true so CI can never skip them silently.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
+import { freePort } from "../../src/sandbox/stack.js";
 
 export interface TestRedis {
   readonly url: string;
@@ -20,13 +20,6 @@ if (!redisAvailable()) {
   console.warn("redis-server not found and REDIS_URL unset: Redis tests are skipped on this machine (CI runs them)");
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 export async function startRedis(): Promise<TestRedis> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };

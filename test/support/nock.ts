@@ -1,0 +1,29 @@
+/**
+ * The nock harness every handler test shares: no real network, a fresh Probot per test, and
+ * after each test the assertion that no mock was left unused.
+ */
+import nock from "nock";
+import type { Probot } from "probot";
+import { createTestProbot, type LogLine } from "./probot.js";
+
+export interface NockedProbot {
+  /** The Probot of the running test, with the app loaded. */
+  probot: Probot;
+  /** Its log lines, parsed. */
+  logs: LogLine[];
+}
+
+export function useNockedProbot(): NockedProbot {
+  const current = {} as NockedProbot;
+  beforeAll(() => nock.disableNetConnect());
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(async () => {
+    Object.assign(current, await createTestProbot());
+  });
+  afterEach(() => {
+    const unused = nock.pendingMocks();
+    nock.cleanAll();
+    expect(unused).toEqual([]);
+  });
+  return current;
+}

@@ -10,4 +10,6 @@ export default {
   testMatch: ["**/*.test.ts"],
   setupFilesAfterEnv: ["<rootDir>/test/setup/contract.ts"],
   testTimeout: 30000,
+  // A safety net for CI: a leaked socket must not keep the run alive until the CI time limit.
+  forceExit: true,
 };

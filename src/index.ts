@@ -86,7 +86,7 @@ export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => a
   const lock: WorkLock = await createWorkLock({ redisUrl, log: probot.log });
   locks.set(probot, lock);
   probot.on([...PULL_REQUEST_EVENTS], guarded((context) => onPullRequest(context, identity, lock)));
-  probot.on("check_run.rerequested", guarded((context) => onCheckRunRerequested(context, identity)));
+  probot.on("check_run.rerequested", guarded((context) => onCheckRunRerequested(context, identity, lock)));
   probot.on(["check_run.created", "check_run.completed"], guarded((context) => onCheckRun(context, identity, lock)));
   probot.on("check_suite.completed", guarded((context) => onCheckSuite(context, identity, lock)));
   probot.on("status", guarded((context) => onStatus(context, identity, lock)));

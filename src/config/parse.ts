@@ -3,7 +3,7 @@
  * Pure: no I/O.
  */
 import type { z } from "zod";
-import { CONFIG_PATH, configSchema, DEFAULT_CONFIG, type Config } from "./schema.js";
+import { CONFIG_PATH, configObject, configSchema, DEFAULT_CONFIG, type Config } from "./schema.js";
 
 export interface ConfigIssue {
   /** Key path in the file, e.g. `flows[0].from`; empty for the whole file. */
@@ -45,7 +45,7 @@ export function parseConfig(raw: unknown): ConfigResult {
  * and `governed` is valid, so a renamed production branch still receives the failing check.
  */
 function bestEffortConfig(raw: object): Config {
-  const partial = configSchema.pick({ branches: true, governed: true }).safeParse({
+  const partial = configObject.pick({ branches: true, governed: true }).safeParse({
     branches: (raw as Record<string, unknown>).branches,
     governed: (raw as Record<string, unknown>).governed,
   });

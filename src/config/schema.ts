@@ -114,8 +114,8 @@ const protection = z.strictObject({
   required_approvals: z.number().int().min(0).max(6).meta({ description: "Approving reviews branch protection requires." }),
 });
 
-export const configSchema = z
-  .strictObject({
+/** The keys and their types, without the cross-key rules (parse.ts picks from it for a broken file). */
+export const configObject = z.strictObject({
     _extends: z
       .string()
       .optional()
@@ -223,6 +223,17 @@ export const configSchema = z
         enabled: z.boolean().default(true).meta({ description: "Post one status comment on each governed PR." }),
       })
       .prefault({}),
+  });
+
+export const configSchema = configObject
+  .superRefine((config, ctx) => {
+    // Runs after other issues too (zod 4 keeps going), so the shape is not guaranteed here.
+    const names = new Set((config.flows ?? []).map((f) => f?.name));
+    for (const key of Object.keys(config.validation ?? {})) {
+      if (!names.has(key)) {
+        ctx.addIssue({ code: "custom", path: ["validation", key], message: `no flow is named "${key}"; flows: ${[...names].join(", ")}` });
+      }
+    }
   })
   .meta({
     title: "branch-steward configuration",

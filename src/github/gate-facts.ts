@@ -41,7 +41,12 @@ export async function listCheckRuns(octokit: Octokit, where: RepoRef & { sha: st
 
 /** Commit statuses, newest first as GitHub lists them; `error` counts as a failure. */
 export async function listStatuses(octokit: Octokit, where: RepoRef & { sha: string }): Promise<ObservedCheck[]> {
-  const { data } = await octokit.rest.repos.listCommitStatusesForRef({ owner: where.owner, repo: where.repo, ref: where.sha, per_page: 100 });
+  let pages = 0;
+  // Every status update is a new entry, newest first: read up to 3 pages so older contexts are seen.
+  const data = await octokit.paginate(octokit.rest.repos.listCommitStatusesForRef, { owner: where.owner, repo: where.repo, ref: where.sha, per_page: 100 }, (response, done) => {
+    if (response.data.length < 100 || ++pages >= 3) done();
+    return response.data;
+  });
   return data.map((s) => ({
     source: "status",
     name: s.context,

@@ -271,7 +271,8 @@ export async function onPullRequestClosed(context: Context<"pull_request.closed"
   const pr = mergedFacts(raw);
 
   const source = sourceOfBackportBranch(config, pr.source);
-  if (source !== undefined && pr.target === config.branches.development) {
+  const sameRepo = raw.head.repo?.full_name === raw.base.repo?.full_name; // a fork's look-alike branch is not ours
+  if (source !== undefined && sameRepo && pr.target === config.branches.development) {
     await markBackported(deps, config, source, pr.number);
     deps.log.info({ pr: source, backport: pr.number }, "backport merged");
     return;
@@ -306,6 +307,10 @@ export async function onBackportCommand(context: Context<"issue_comment.created"
   const me = await identity();
   const deps: BackportDeps = { octokit: context.octokit, repo, me, log: context.log.child({ delivery: context.id, repo: `${repo.owner}/${repo.repo}` }) };
   const loaded = await loadConfig(context);
+  if (!loaded.ok) {
+    await sayOnSource(deps, issue.number, renderBackportFailed("`.github/branch-steward.yml` is invalid, so the backport was not attempted. Fix it, then comment `/backport`."));
+    return;
+  }
   const { data } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
   await serialized(lock, repo, issue.number, () => withReporting(deps, issue.number, () => runBackport(deps, mergedFacts(data), loaded.config, true)));
 }

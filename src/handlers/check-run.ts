@@ -1,11 +1,13 @@
 /** `check_run.rerequested` on our own check: evaluate the open PRs it belongs to again. */
 import type { Context } from "probot";
 import type { IdentityProvider } from "../github/identity.js";
+import { openPullsWithHead } from "../github/pulls.js";
+import type { WorkLock } from "../infra/work-lock.js";
 import { targetOfCheck } from "../policy/evaluation.js";
 import { pullRequestFacts } from "./pull-request-facts.js";
 import { evaluateAndReport } from "./report.js";
 
-export async function onCheckRunRerequested(context: Context<"check_run.rerequested">, identity: IdentityProvider): Promise<void> {
+export async function onCheckRunRerequested(context: Context<"check_run.rerequested">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const repo = context.repo();
   const log = context.log.child({ delivery: context.id, event: "check_run.rerequested", repo: `${repo.owner}/${repo.repo}` });
   const run = context.payload.check_run;
@@ -15,15 +17,14 @@ export async function onCheckRunRerequested(context: Context<"check_run.rereques
   if (run.app?.id !== me.id) return; // someone else's check with a look-alike name
 
   // `check_run.pull_requests` is empty for PRs from forks: ask the API which PRs this SHA heads.
-  const { data: pulls } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: run.head_sha });
-  const candidates = pulls.filter((p) => p.state === "open" && p.head.sha === run.head_sha && p.base.ref === target);
+  const candidates = (await openPullsWithHead(context.octokit, repo, run.head_sha)).filter((p) => p.base.ref === target);
   for (const candidate of candidates) {
     const pr = pullRequestFacts(candidate);
     if ("error" in pr) {
       log.warn({ problem: pr.error }, "ignored: malformed pull request from the API");
       continue;
     }
-    const result = await evaluateAndReport(context, repo, pr, me);
+    const result = await evaluateAndReport(context, repo, pr, me, { lock });
     log.info({ pr: pr.number, target, ...result }, "re-evaluated on re-run request");
   }
   if (candidates.length === 0) log.info({ sha: run.head_sha, target }, "re-run requested, but no open PR into that target has this head");

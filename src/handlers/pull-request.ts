@@ -35,7 +35,8 @@ export async function onPullRequest(context: PullRequestContext, identity: Ident
     const pr = pullRequestFacts(data);
     if ("error" in pr || !pr.open) return;
     const result = await evaluateAndReport(context, repo, pr, me, { lock });
-    const retarget = oldTarget ? await concludeRetargeted(context, repo, pr, oldTarget, me) : undefined;
+    // A stale or redelivered `edited` must not touch the check of the target the PR has now.
+    const retarget = oldTarget && oldTarget !== pr.route.target ? await concludeRetargeted(context, repo, pr, oldTarget, me) : undefined;
     log.info({ pr: pr.number, target: pr.route.target, source: pr.route.source, ...result, retarget }, "evaluated pull request");
   } catch (error) {
     log.error({ pr: sent.number, err: error }, "failed to report on pull request; the delivery fails so it can be redelivered");

@@ -9,6 +9,7 @@ import { CONFIG_PATH } from "../config/schema.js";
 import type { IdentityProvider } from "../github/identity.js";
 import type { WorkLock } from "../infra/work-lock.js";
 import { isWriter } from "../github/permissions.js";
+import { openPullsWithHead } from "../github/pulls.js";
 import type { RepoRef } from "../github/types.js";
 import { pullRequestFacts } from "./pull-request-facts.js";
 import { evaluateAndReport, type ReportContext } from "./report.js";
@@ -40,8 +41,7 @@ async function reportAll(
 /** Open PRs whose head is `sha`. The payloads' `pull_requests` lists are empty for forks, so ask the API. */
 export async function reevaluateSha(context: AnyContext, sha: string, identity: IdentityProvider, why: string, lock?: Pick<WorkLock, "run">): Promise<void> {
   const repo = context.repo();
-  const { data } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha });
-  const heads = data.filter((p) => p.state === "open" && p.head.sha === sha);
+  const heads = await openPullsWithHead(context.octokit, repo, sha);
   await reportAll(context, repo, heads, identity, why, { lock });
 }
 

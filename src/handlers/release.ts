@@ -228,7 +228,8 @@ export class Releaser {
 
   /** Earlier production merges not yet tagged are released first (true when any was found). */
   private async releasePredecessors(mergeSha: string, previousCompare: Comparison): Promise<boolean> {
-    const chain = firstParentPredecessors(mergeSha, previousCompare.commits).slice(-MAX_PREDECESSORS);
+    // Oldest first: versions follow merge order, so an older untagged merge must never be skipped.
+    const chain = firstParentPredecessors(mergeSha, previousCompare.commits).slice(0, MAX_PREDECESSORS);
     let found = false;
     for (const sha of chain) {
       const { data: pulls } = await this.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...this.repo, commit_sha: sha });

@@ -12,6 +12,7 @@ import { renderCheck } from "../render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../render/comment.js";
 import { isUnchanged, ourRun, writeCheckRun, type CheckWrite } from "../github/checks.js";
 import { listCheckRuns, readGateFacts } from "../github/gate-facts.js";
+import { openPullsWithHead } from "../github/pulls.js";
 import { findMarkedComment, writeComment, type CommentWrite } from "../github/comments.js";
 import type { AppIdentity } from "../github/identity.js";
 import type { RepoRef } from "../github/types.js";
@@ -39,7 +40,8 @@ export async function evaluateAndReport(
   if (options.lock) {
     const key = `${repo.owner}/${repo.repo}#${pr.number}:check`;
     const run = () => evaluateAndReport(context, repo, pr, me, { force: options.force });
-    return options.force ? options.lock.run(key, run) : coalesced(options.lock, key, run);
+    // Only an identical request (same head, same target) may share a queued run.
+    return options.force ? options.lock.run(key, run) : coalesced(options.lock, key, `${key}:${pr.headSha}:${pr.route.target}`, run);
   }
   const config = await loadConfig(context);
   const flow = evaluateFlow(pr.route, config.config);
@@ -83,16 +85,16 @@ export async function evaluateAndReport(
 const waiting = new WeakMap<object, Map<string, Promise<ReportResult>>>();
 
 /** Runs `work` under the lock, unless a run for `key` is already queued: then shares that one. */
-function coalesced(lock: Pick<WorkLock, "run">, key: string, work: () => Promise<ReportResult>): Promise<ReportResult> {
+function coalesced(lock: Pick<WorkLock, "run">, lockKey: string, sameWork: string, work: () => Promise<ReportResult>): Promise<ReportResult> {
   const queue = waiting.get(lock) ?? new Map<string, Promise<ReportResult>>();
   waiting.set(lock, queue);
-  const queued = queue.get(key);
+  const queued = queue.get(sameWork);
   if (queued) return queued;
-  const started = lock.run(key, () => {
-    queue.delete(key); // from now on, new arrivals need a run that starts after this one
+  const started = lock.run(lockKey, () => {
+    queue.delete(sameWork); // from now on, new arrivals need a run that starts after this one
     return work();
   });
-  queue.set(key, started);
+  queue.set(sameWork, started);
   return started;
 }
 
@@ -108,8 +110,8 @@ export async function concludeRetargeted(
   const existing = ourRun(await listCheckRuns(context.octokit, { ...repo, sha: pr.headSha }), name, me.id);
   if (!existing) return "unchanged";
   // The same commit may head another open PR into the old target: its check stays.
-  const { data: pulls } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: pr.headSha });
-  if (pulls.some((p) => p.number !== pr.number && p.state === "open" && p.base.ref === oldTarget && p.head.sha === pr.headSha)) {
+  const pulls = await openPullsWithHead(context.octokit, repo, pr.headSha);
+  if (pulls.some((p) => p.number !== pr.number && p.base.ref === oldTarget)) {
     return "kept";
   }
   const evaluation = retargetedEvaluation(oldTarget, pr.route.target);

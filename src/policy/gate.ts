@@ -2,6 +2,7 @@
  * The staging validation gate, up-to-date and hotfix lineage rules. Pure: the handler
  * gathers check runs, statuses and compares; these functions turn them into rule rows.
  */
+import { code, escapeInline } from "../render/markdown.js";
 import { compilePattern, matches } from "./patterns.js";
 import type { RuleResult } from "./evaluation.js";
 
@@ -57,9 +58,13 @@ export function humanAge(seconds: number): string {
   return `${Math.round(seconds / 86400)} d ago`;
 }
 
+/** Only http(s) links are rendered as links; anything else (javascript:, data:) is shown as text. */
+const safeUrl = (url: string | null): string | null => (url && /^https?:\/\/[^\s()<>]+$/i.test(url) ? url : null);
+
 function describeResult(check: ObservedCheck): string {
-  const link = check.url ? `[${check.name}](${check.url})` : `\`${check.name}\``;
-  const by = check.reporter ? ` by ${check.reporter}` : "";
+  const url = safeUrl(check.url);
+  const link = url ? `[${escapeInline(check.name)}](${url})` : code(check.name);
+  const by = check.reporter ? ` by ${escapeInline(check.reporter)}` : "";
   const state = check.status === "completed" ? (check.conclusion ?? "completed") : check.status;
   // The completion time, not a relative age: the summary must not change while nothing happens.
   const at = check.completedAt ? `, completed ${check.completedAt.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC")}` : "";
@@ -72,14 +77,14 @@ export function evaluateRequiredChecks(
   observed: readonly ObservedCheck[],
   now: Date,
 ): RuleResult[] {
-  const latest = latestByName(observed);
   return required.map((req) => {
     const pattern = compilePattern(req.name, {});
-    const named = latest.filter((c) => c.name === req.name || matches(pattern, c.name));
-    const trusted = req.app ? named.filter((c) => reporterMatches(c, req.app as string)) : named;
-    const ignored = named.filter((c) => !trusted.includes(c));
+    const all = observed.filter((c) => c.name === req.name || matches(pattern, c.name));
+    // Pinned: the latest result *from that app* counts; a newer look-alike cannot hide it.
+    const trusted = latestByName(req.app ? all.filter((c) => reporterMatches(c, req.app as string)) : all);
+    const ignored = req.app ? latestByName(all.filter((c) => !reporterMatches(c, req.app as string))) : [];
     const ignoredNote = ignored.length
-      ? ` Ignored ${ignored.map((c) => `\`${c.name}\` from ${c.reporter ?? "an unknown source"}`).join(", ")}: the config requires it from \`${req.app}\`.`
+      ? ` Ignored ${ignored.map((c) => `${code(c.name)} from ${escapeInline(c.reporter ?? "an unknown source")}`).join(", ")}: the config requires it from ${code(req.app ?? "")}.`
       : "";
     const rule = `Required check \`${req.name}\`${req.app ? ` (from ${req.app})` : ""}`;
     if (trusted.length === 0) {
@@ -121,7 +126,7 @@ export interface CommitSummary {
 const listCommits = (commits: readonly CommitSummary[], limit = 10): string =>
   commits
     .slice(0, limit)
-    .map((c) => `\`${c.sha.slice(0, 7)}\` ${c.title}`)
+    .map((c) => `\`${c.sha.slice(0, 7)}\` ${escapeInline(c.title)}`)
     .join("; ") + (commits.length > limit ? `; and ${commits.length - limit} more` : "");
 
 /**

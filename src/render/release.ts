@@ -5,7 +5,7 @@
  */
 import { METADATA_HEADER, REVERTED_BY_MARKER, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
 import type { ObservedCheck } from "../policy/gate.js";
-import { cell } from "./markdown.js";
+import { cell, escapeInline, inertMarkdown } from "./markdown.js";
 
 export const RELEASE_COMMENT_MARKER = "<!-- branch-steward:release -->";
 const RELEASE_NOTES_MARKER = "<!-- branch-steward:release-notes -->";
@@ -19,8 +19,8 @@ export function renderTagMessage(meta: TagMetadata, title: string): string {
 }
 
 const short = (sha: string): string => sha.slice(0, 7);
-/** User text inline: no markup or HTML, but `#12` still links to the PR. */
-const inline = (text: string): string => text.replace(/[\\`*_[\]<>|]/g, "\\$&");
+/** User text inline: no markup, HTML, entities or mentions, but `#12` still links to the PR. */
+const inline = (text: string): string => escapeInline(text).replace(/\|/g, "\\|");
 const when = (iso: string): string => iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
 const user = (login: string | null): string => (login ? `@${login}` : "unknown");
 
@@ -34,8 +34,9 @@ function result(checks: readonly ObservedCheck[]): string {
       const state = c.status === "completed" ? (c.conclusion ?? "completed") : c.status;
       const icon = c.status !== "completed" ? "⏳" : ["success", "neutral", "skipped"].includes(c.conclusion ?? "") ? "✅" : "❌";
       const label = checks.length > 1 ? `${c.name}: ${state}` : state;
-      const link = c.url ? `[${cell(label)}](${c.url})` : cell(label);
-      const by = c.reporter ? ` by ${cell(c.reporter)}` : "";
+      const url = c.url && /^https?:\/\/[^\s()<>]+$/i.test(c.url) ? c.url : null; // never javascript: or data:
+      const link = url ? `[${cell(escapeInline(label))}](${url})` : cell(escapeInline(label));
+      const by = c.reporter ? ` by ${cell(escapeInline(c.reporter))}` : "";
       const at = c.completedAt ? `, completed ${when(c.completedAt)}` : "";
       return `${icon} ${link}${by}${at}`;
     })
@@ -52,7 +53,7 @@ export function renderReleaseNotes(n: ReleaseNotesData): string {
   } else {
     lines.push("**Previous version:** none, this is the first version.  ");
   }
-  lines.push(`**Bump:** ${n.bumpReason}`, "");
+  lines.push(`**Bump:** ${inertMarkdown(n.bumpReason)}`, "");
   if (n.reverts) {
     lines.push(
       n.reverts.tag

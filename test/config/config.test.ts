@@ -45,6 +45,7 @@ describe("configuration", () => {
     [{ flows: [{ name: "x", kind: "sync", from: "a", into: "b", allow_forks: true }] }, "flows[0].allow_forks", /cannot allow forks/],
     [{ flows: [{ name: "x", kind: "feature", form: "a", from: "a", into: "b" }] }, "flows[0].form", /unknown key/],
     [{ comment: { enabled: "yes" } }, "comment.enabled", /expected boolean/],
+    [{ validation: { Hotfix: { required: ["inference-tests"] } } }, "validation.Hotfix", /no flow is named "Hotfix"/],
   ])("rejects %j at %s", (raw, path, message) => {
     const result = parseConfig(raw);
     expect(result.ok).toBe(false);

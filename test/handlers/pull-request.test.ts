@@ -223,7 +223,7 @@ describe("pull_request: the flow check", () => {
       .patch(`${R}/issues/comments/5`, (b: Body) => ((edited = b), true))
       .reply(200, { id: 5 });
     existingCheckRun(scope, "branch-steward / production", { status: "completed", conclusion: "failure", output: { title: "x", summary: "y" } })
-      .get(`${R}/commits/${HEAD_SHA}/pulls`)
+      .get(`${R}/pulls`).query({ state: "open", per_page: "100" })
       .reply(200, [{ number: 7, state: "open", head: { sha: HEAD_SHA }, base: { ref: "development" } }])
       .patch(`${R}/check-runs/99`, (b: Body) => ((oldCheck = b), true))
       .reply(200, { id: 99 });
@@ -237,12 +237,26 @@ describe("pull_request: the flow check", () => {
     expect(oldCheck).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "PR now targets development" } });
   });
 
+  it("a stale `edited` (the PR is back on its old target) never neutralises the live check", async () => {
+    let check: Body = {};
+    const scope = noConfig(mockAuth());
+    noCheckRun(scope, "")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+    // The delivery says "moved from production to development", but GitHub says: production.
+    const stale = pullRequestPayload({ action: "edited", source: "feature/x", target: "development", changes: { base: { ref: { from: "production" } } } });
+    scope.get(`${R}/pulls/7`).reply(200, pullRequestPayload({ action: "edited", source: "feature/x", target: "production" }).pull_request as Body);
+    await receive(stale);
+    expect(check).toMatchObject({ name: "branch-steward / production", conclusion: "failure" });
+  });
+
   it("keeps the old target's check when another open PR with the same head still targets it", async () => {
     const scope = noConfig(mockAuth());
     noCheckRun(scope, "branch-steward / development").post(`${R}/check-runs`).reply(201, { id: 2 });
     comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
     existingCheckRun(scope, "branch-steward / production", { status: "completed", conclusion: "success", output: { title: "x", summary: "y" } })
-      .get(`${R}/commits/${HEAD_SHA}/pulls`)
+      .get(`${R}/pulls`).query({ state: "open", per_page: "100" })
       .reply(200, [
         { number: 7, state: "open", head: { sha: HEAD_SHA }, base: { ref: "development" } },
         { number: 8, state: "open", head: { sha: HEAD_SHA }, base: { ref: "production" } },
@@ -291,7 +305,7 @@ describe("pull_request: the flow check", () => {
       .patch(`${R}/issues/comments/5`, (b: Body) => ((edited = b), true))
       .reply(200, {});
     existingCheckRun(scope, "branch-steward / development", { status: "completed", conclusion: "success", output: { title: "x", summary: "y" } })
-      .get(`${R}/commits/${HEAD_SHA}/pulls`)
+      .get(`${R}/pulls`).query({ state: "open", per_page: "100" })
       .reply(200, [{ number: 7, state: "open", head: { sha: HEAD_SHA }, base: { ref: "sandbox" } }])
       .patch(`${R}/check-runs/99`, (b: Body) => ((oldCheck = b), true))
       .reply(200, {});
@@ -393,7 +407,7 @@ describe("check_run.rerequested", () => {
   it("re-evaluates the open PRs of our check, found through the API (fork PRs have none in the payload)", async () => {
     let check: Body = {};
     const scope = mockAuth()
-      .get(`${R}/commits/${HEAD_SHA}/pulls`)
+      .get(`${R}/pulls`).query({ state: "open", per_page: "100" })
       .reply(200, [
         {
           number: 7,

@@ -32,7 +32,7 @@ function unchangedFeaturePr(scope: nock.Scope): nock.Scope {
 
 it("a status on a PR head re-evaluates the open PRs it heads", async () => {
   let check: Record<string, unknown> = {};
-  const scope = mockAuth().get(`${R}/commits/${HEAD_SHA}/pulls`).reply(200, [openPull(7, "feature/x", "development"), { ...openPull(8, "old", "development"), state: "closed" }]);
+  const scope = mockAuth().get(`${R}/pulls`).query({ state: "open", per_page: "100" }).reply(200, [openPull(7, "feature/x", "development"), { ...openPull(8, "old", "development"), state: "closed" }]);
   unchangedFeaturePr(scope)
     .get(`${R}/issues/7/comments`)
     .query(true)

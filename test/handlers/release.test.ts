@@ -392,7 +392,7 @@ describe("check_run.completed on a released merge commit", () => {
     let updated: Body = {};
     const scope = mockAuth();
     // The re-evaluation handler also listens to check_run: it finds no open PR for the merge commit.
-    scope.get(`${R}/commits/${MERGE}/pulls`).reply(200, []);
+    scope.get(`${R}/pulls`).query({ state: "open", per_page: "100" }).reply(200, []);
     scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(200, CONFIG, { "content-type": "application/vnd.github.raw; charset=utf-8" });
     tags(scope, ["v1.0.0", "v1.0.1"]);
     compare(scope, "v1.0.1", "identical");
@@ -441,7 +441,7 @@ describe("check_run.completed on a released merge commit", () => {
 
   it("costs no tag reads for checks that are not evidence or not on production", async () => {
     const scope = mockAuth();
-    scope.get(`${R}/commits/${MERGE}/pulls`).times(2).reply(200, []);
+    scope.get(`${R}/pulls`).query({ state: "open", per_page: "100" }).times(2).reply(200, []);
     scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).times(2).reply(200, CONFIG, { "content-type": "application/vnd.github.raw; charset=utf-8" });
     await receiveRun(runPayload({ name: "lint", sha: MERGE, branch: "production" }));
     await receiveRun(runPayload({ name: "inference-tests", sha: MERGE, branch: "development" }));

@@ -1,23 +1,12 @@
 import fc from "fast-check";
+import { observedCheck } from "../support/checks.js";
 import { parseConfig } from "../../src/config/parse.js";
 import { evaluatePullRequest, gateNeeds } from "../../src/policy/evaluation.js";
 import { evaluateFlow } from "../../src/policy/flow.js";
 import { evaluateRequiredChecks, hotfixLineageRule, latestByName, upToDateRule, type ObservedCheck } from "../../src/policy/gate.js";
 
 const NOW = new Date("2026-11-26T12:00:00Z");
-let seq = 0;
-const check = (name: string, over: Partial<ObservedCheck> = {}): ObservedCheck => ({
-  source: "check_run",
-  name,
-  reporter: "staging-ci",
-  status: "completed",
-  conclusion: "success",
-  url: `https://ci/${name}`,
-  startedAt: "2026-11-26T11:00:00Z",
-  completedAt: "2026-11-26T11:10:00Z",
-  id: ++seq,
-  ...over,
-});
+const check = observedCheck;
 const outcomes = (required: Parameters<typeof evaluateRequiredChecks>[0], observed: ObservedCheck[]) =>
   evaluateRequiredChecks(required, observed, NOW).map((r) => r.outcome);
 

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { ObservedCheck } from "../../src/policy/gate.js";
+import { observedCheck } from "../support/checks.js";
 import {
   approversOf,
   collectEvidence,
@@ -16,19 +16,7 @@ import {
 import { renderReleaseNotes, renderTagMessage, versionInReleaseComment, renderReleaseComment, withRevertedBy } from "../../src/render/release.js";
 
 const OPTS = { revertLabel: "revert", prefix: "v", repoFullName: "acme/forecast" };
-let seq = 0;
-const check = (name: string, over: Partial<ObservedCheck> = {}): ObservedCheck => ({
-  source: "check_run",
-  name,
-  reporter: "staging-ci",
-  status: "completed",
-  conclusion: "success",
-  url: `https://ci/${name}`,
-  startedAt: "2026-11-26T11:00:00Z",
-  completedAt: "2026-11-26T11:10:00Z",
-  id: ++seq,
-  ...over,
-});
+const check = observedCheck;
 
 describe("rollback detection", () => {
   it("recognises GitHub's revert title and finds the PR it reverts", () => {

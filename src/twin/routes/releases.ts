@@ -21,6 +21,13 @@ function releaseInput(ctx: RequestContext): ReleaseInput {
   return input;
 }
 
+function releaseParam(ctx: RequestContext) {
+  const repo = repoParam(ctx);
+  const release = repo.releases.get(intParam(ctx, "release_id"));
+  if (!release) throw notFound();
+  return { repo, release };
+}
+
 export const releaseRoutes: Route[] = [
   {
     method: "POST",
@@ -67,9 +74,7 @@ export const releaseRoutes: Route[] = [
     path: "/repos/{owner}/{repo}/releases/{release_id}",
     auth: "installation",
     handler: (ctx) => {
-      const repo = repoParam(ctx);
-      const release = repo.releases.get(intParam(ctx, "release_id"));
-      if (!release) throw notFound();
+      const { repo, release } = releaseParam(ctx);
       return json(releaseJson(ctx.core, repo, release));
     },
   },
@@ -78,9 +83,7 @@ export const releaseRoutes: Route[] = [
     path: "/repos/{owner}/{repo}/releases/{release_id}",
     auth: "installation",
     handler: (ctx) => {
-      const repo = repoParam(ctx);
-      const release = repo.releases.get(intParam(ctx, "release_id"));
-      if (!release) throw notFound();
+      const { repo, release } = releaseParam(ctx);
       updateRelease(ctx.core, repo, release, releaseInput(ctx), ctx.actor);
       return json(releaseJson(ctx.core, repo, release));
     },

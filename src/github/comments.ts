@@ -25,7 +25,7 @@ export type CommentWrite = "created" | "updated" | "unchanged" | "absent";
 
 export async function writeComment(
   octokit: Octokit,
-  where: RepoRef & { issueNumber: number },
+  where: RepoRef & { issueNumber: number; marker?: string; botLogin?: string },
   existing: MarkedComment | undefined,
   body: string,
   options: { create: boolean } = { create: true },
@@ -37,5 +37,35 @@ export async function writeComment(
   }
   if (!options.create) return "absent";
   await octokit.rest.issues.createComment({ owner: where.owner, repo: where.repo, issue_number: where.issueNumber, body });
+  // Two replicas (or two racing events without a shared lock) may both create it: converge to one.
+  if (where.marker && where.botLogin) await dedupeMarkedComments(octokit, { ...where, marker: where.marker, botLogin: where.botLogin });
   return "created";
 }
+
+/**
+ * After creating a marked comment: if another replica created one too, keep the oldest and
+ * delete ours, so the PR converges to a single comment.
+ */
+export async function dedupeMarkedComments(
+  octokit: Octokit,
+  where: RepoRef & { issueNumber: number; marker: string; botLogin: string },
+): Promise<number> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner: where.owner,
+    repo: where.repo,
+    issue_number: where.issueNumber,
+    per_page: 100,
+  });
+  const ours = comments.filter((c) => c.user?.login === where.botLogin && (c.body ?? "").startsWith(where.marker)).sort((a, b) => a.id - b.id);
+  let deleted = 0;
+  for (const extra of ours.slice(1)) {
+    try {
+      await octokit.rest.issues.deleteComment({ owner: where.owner, repo: where.repo, comment_id: extra.id });
+      deleted++;
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) throw error; // the other replica deleted it already
+    }
+  }
+  return deleted;
+}
+

@@ -43,33 +43,6 @@ export async function writeRelease(
   }
 }
 
-/**
- * After creating a marked comment: if another replica created one too, keep the oldest and
- * delete ours, so the PR converges to a single comment.
- */
-export async function dedupeMarkedComments(
-  octokit: Octokit,
-  where: RepoRef & { issueNumber: number; marker: string; botLogin: string },
-): Promise<number> {
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
-    owner: where.owner,
-    repo: where.repo,
-    issue_number: where.issueNumber,
-    per_page: 100,
-  });
-  const ours = comments.filter((c) => c.user?.login === where.botLogin && (c.body ?? "").startsWith(where.marker)).sort((a, b) => a.id - b.id);
-  let deleted = 0;
-  for (const extra of ours.slice(1)) {
-    try {
-      await octokit.rest.issues.deleteComment({ owner: where.owner, repo: where.repo, comment_id: extra.id });
-      deleted++;
-    } catch (error) {
-      if (httpStatus(error) !== 404) throw error; // the other replica deleted it already
-    }
-  }
-  return deleted;
-}
-
 export async function updateReleaseBody(
   octokit: Octokit,
   repo: RepoRef,

@@ -17,7 +17,7 @@ import { findMarkedComment, writeComment } from "../github/comments.js";
 import { listLabels, listReviews, readCommitChecks } from "../github/evidence.js";
 import type { IdentityProvider, AppIdentity } from "../github/identity.js";
 import type { KeyedLock } from "../github/keyed-lock.js";
-import { releaseByTag, updateReleaseBody, writeRelease, dedupeMarkedComments } from "../github/releases.js";
+import { releaseByTag, updateReleaseBody, writeRelease } from "../github/releases.js";
 import { compareCommits, createAnnotatedTag, errorText, httpStatus, isRateLimited, listTags, readTag, type Comparison } from "../github/tags.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { checkName } from "../policy/evaluation.js";
@@ -389,10 +389,7 @@ export class Releaser {
   private async comment(number: number, body: string): Promise<string> {
     const where = { ...this.repo, issueNumber: number, marker: RELEASE_COMMENT_MARKER, botLogin: this.me.botLogin };
     const current = await findMarkedComment(this.octokit, where);
-    const written = await writeComment(this.octokit, where, current, body);
-    // Two replicas may both create it: keep the oldest, so the PR converges to one comment.
-    if (written === "created") await dedupeMarkedComments(this.octokit, where);
-    return written;
+    return writeComment(this.octokit, where, current, body); // dedupes a racing replica's copy
   }
 
   /** Says loudly why a merge has no version: a log line and the release comment on the PR. */

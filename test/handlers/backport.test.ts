@@ -50,7 +50,8 @@ const sourceComments = (scope: nock.Scope, capture: (b: Body) => void) =>
     .query({ per_page: "100" })
     .reply(200, [])
     .post(`${R}/issues/12/comments`, (b: Body) => (capture(b), true))
-    .reply(201, {});
+    .reply(201, {})
+    .get(`${R}/issues/12/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
 
 function openedBackport(scope: nock.Scope, bodies: Record<string, Body>, mergeable: boolean): nock.Scope {
   return scope
@@ -110,7 +111,8 @@ it("labels a conflicting backport and posts the commands to resolve it", async (
     .query({ per_page: "100" })
     .reply(200, [])
     .post(`${R}/issues/13/comments`, (b: Body) => ((bodies.commands = b), true))
-    .reply(201, {});
+    .reply(201, {})
+    .get(`${R}/issues/13/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
 
   await receiveMerged();
 

@@ -74,7 +74,8 @@ describe("pull_request: the flow check", () => {
       .reply(201, { id: 1 });
     comments(scope)
       .post(`${R}/issues/7/comments`, (b: Body) => ((comment = b), true))
-      .reply(201, { id: 5 });
+      .reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
 
     await pr({ source: "feature/x", target: "production" });
 
@@ -99,7 +100,8 @@ describe("pull_request: the flow check", () => {
     checkRuns(scope, [run("inference-tests"), run("drift-detection"), run("performance")]);
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -115,7 +117,8 @@ describe("pull_request: the flow check", () => {
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix drift threshold" }]));
     compare(scope, `production...development`, compareReply(0, [{ sha: "dev1", message: "Feature in development" }]));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "hotfix/fix-drift-threshold", target: "production" });
@@ -129,7 +132,8 @@ describe("pull_request: the flow check", () => {
     const scope = noConfig(mockAuth());
     noCheckRun(scope, "");
     compare(scope, `production...${HEAD_SHA}`, compareReply(0));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -144,7 +148,8 @@ describe("pull_request: the flow check", () => {
     checkRuns(scope, [run("inference-tests", { status: "in_progress", conclusion: null, completed_at: null })]);
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -165,7 +170,8 @@ describe("pull_request: the flow check", () => {
         { context: "drift-detection", state: "error", target_url: "https://ci/drift", created_at: "2026-11-26T08:00:00Z", updated_at: "2026-11-26T08:05:00Z", creator: { login: "jenkins" } },
       ]);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -181,7 +187,8 @@ describe("pull_request: the flow check", () => {
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(1));
     compare(scope, `${HEAD_SHA}...production`, compareReply(0, [{ sha: "abcdef1234", message: "Fix drift threshold (#12)\n\nbody" }]));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -197,7 +204,8 @@ describe("pull_request: the flow check", () => {
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }, { sha: "f1x", message: "Fix" }]));
     compare(scope, `production...development`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }]));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "hotfix/x", target: "production" });
@@ -243,7 +251,8 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, {});
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     // The delivery says "moved from production to development", but GitHub says: production.
     const stale = pullRequestPayload({ action: "edited", source: "feature/x", target: "development", changes: { base: { ref: { from: "production" } } } });
     scope.get(`${R}/pulls/7`).reply(200, pullRequestPayload({ action: "edited", source: "feature/x", target: "production" }).pull_request as Body);
@@ -254,7 +263,8 @@ describe("pull_request: the flow check", () => {
   it("keeps the old target's check when another open PR with the same head still targets it", async () => {
     const scope = noConfig(mockAuth());
     noCheckRun(scope, "branch-steward / development").post(`${R}/check-runs`).reply(201, { id: 2 });
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     existingCheckRun(scope, "branch-steward / production", { status: "completed", conclusion: "success", output: { title: "x", summary: "y" } })
       .get(`${R}/pulls`).query({ state: "open", per_page: "100" })
       .reply(200, [
@@ -276,7 +286,8 @@ describe("pull_request: the flow check", () => {
       .reply(201, { id: 99 });
     comments(first)
       .post(`${R}/issues/7/comments`, (b: Body) => ((comment = b), true))
-      .reply(201, { id: 5 });
+      .reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     await pr({ source: "feature/x", target: "development", action: "synchronize" });
 
     // The same delivery again: GitHub now holds exactly that; only reads may happen.
@@ -290,6 +301,23 @@ describe("pull_request: the flow check", () => {
       ["created", "created"],
       ["unchanged", "unchanged"],
     ]);
+  });
+
+  it("when another replica created the status comment at the same time, keeps the oldest and deletes its own", async () => {
+    const scope = noConfig(mockAuth());
+    noCheckRun(scope, "").post(`${R}/check-runs`).reply(201, {});
+    comments(scope)
+      .post(`${R}/issues/7/comments`)
+      .reply(201, { id: 6 })
+      .get(`${R}/issues/7/comments`)
+      .query({ per_page: "100" })
+      .reply(200, [
+        { id: 5, user: { login: BOT_LOGIN }, body: `${COMMENT_MARKER}\nfrom the other replica` },
+        { id: 6, user: { login: BOT_LOGIN }, body: `${COMMENT_MARKER}\nours` },
+      ])
+      .delete(`${R}/issues/comments/6`)
+      .reply(204);
+    await pr({ source: "feature/x", target: "development" });
   });
 
   it("does not check or comment on PRs into branches it does not govern", async () => {
@@ -320,7 +348,8 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "branch-steward / main")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, { id: 1 });
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
 
     await pr({ source: "development", target: "main" });
 
@@ -336,7 +365,8 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "branch-steward / production")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, { id: 1 });
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
 
     await pr({ source: "development", target: "production" });
 
@@ -367,7 +397,8 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, {});
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     await receive(stale);
     expect(check).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
   });
@@ -396,7 +427,8 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "branch-steward / production")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, {});
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
     await pr({ source: "development", target: "production", fork: "mallory/forecast" });
     expect(check).toMatchObject({ conclusion: "failure" });
     expect(check.output?.summary).toContain("mallory/forecast");
@@ -422,7 +454,8 @@ describe("check_run.rerequested", () => {
     existingCheckRun(scope, "branch-steward / development", { status: "completed", conclusion: "failure", output: { title: "stale", summary: "stale" } })
       .patch(`${R}/check-runs/99`, (b: Body) => ((check = b), true))
       .reply(200, {});
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {});
+    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
 
     await receive(checkRunRerequestedPayload({ name: "branch-steward / development", appId: APP_ID }), "check_run");
 

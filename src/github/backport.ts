@@ -1,6 +1,7 @@
 /** GitHub I/O for backports: the branch as a lock, the PR, reviewers, labels, mergeability. */
 import type { ExistingBackport } from "../policy/backport.js";
 import type { CommitSummary } from "../policy/gate.js";
+import { withReleaseLine } from "../render/backport.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 const status = (error: unknown): number | undefined => (error as { status?: number }).status;
@@ -114,4 +115,15 @@ export async function removeLabel(octokit: Octokit, repo: RepoRef, number: numbe
   } catch (error) {
     if (status(error) !== 404) throw error;
   }
+}
+
+/** Links the production release from the open backport PR of that merge, if there is one (idempotent). */
+export async function linkReleaseInBackport(octokit: Octokit, repo: RepoRef, branch: string, tag: string, url: string): Promise<"linked" | "unchanged" | "none"> {
+  const open = (await findPullsForBranch(octokit, repo, branch)).find((p) => p.state === "open");
+  if (!open) return "none";
+  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: open.number });
+  const body = withReleaseLine(data.body ?? "", tag, url);
+  if (body === (data.body ?? "")) return "unchanged";
+  await octokit.rest.pulls.update({ ...repo, pull_number: open.number, body });
+  return "linked";
 }

@@ -44,6 +44,7 @@ import {
   renderPickConflictNote,
 } from "../render/backport.js";
 import { isWriter } from "../github/permissions.js";
+import { RELEASE_COMMENT_MARKER, versionInReleaseComment } from "../render/release.js";
 import type { WorkLock } from "../infra/work-lock.js";
 import { cherryPick, pickBase } from "../github/cherry-pick.js";
 
@@ -166,17 +167,22 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     strategy: branchAt === trigger.mergeCommitSha ? ("merge-back" as const) : ("cherry-pick" as const),
     note: strategyNote,
   };
+  // If the merge is already released, say so; otherwise the release handler adds the line later.
+  const released = await findMarkedComment(octokit, { ...repo, issueNumber: pr.number, marker: RELEASE_COMMENT_MARKER, botLogin: deps.me.botLogin });
+  const tag = released ? versionInReleaseComment(released.body) : null;
+  const url = released?.body.match(/\((https?:\/\/[^)\s]+\/releases\/tag\/[^)\s]+)\)/)?.[1];
+  const release = tag && url ? { tag, url } : undefined;
   const opened = await openPullOnce(octokit, repo, {
     head: trigger.branch,
     base: trigger.target,
     title: backportTitle(pr, config, trigger.kind),
-    body: renderBackportBody({ ...body, reviewerProblems: [] }),
+    body: renderBackportBody({ ...body, release, reviewerProblems: [] }),
   });
   if (opened.created) {
     const problems = await requestReviewers(octokit, repo, opened.number, people.reviewers);
     if (problems.length) {
       log.warn({ pr: opened.number, problems }, "some reviewers could not be requested");
-      await octokit.rest.pulls.update({ ...repo, pull_number: opened.number, body: renderBackportBody({ ...body, reviewerProblems: problems }) });
+      await octokit.rest.pulls.update({ ...repo, pull_number: opened.number, body: renderBackportBody({ ...body, release, reviewerProblems: problems }) });
     }
     if (people.assignees.length) await octokit.rest.issues.addAssignees({ ...repo, issue_number: opened.number, assignees: people.assignees });
     await addLabels(octokit, repo, opened.number, backportLabels(pr, config));

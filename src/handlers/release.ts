@@ -18,6 +18,8 @@ import { listLabels, listReviews, readCommitChecks } from "../github/evidence.js
 import type { IdentityProvider, AppIdentity } from "../github/identity.js";
 import type { KeyedLock } from "../github/keyed-lock.js";
 import { releaseByTag, updateReleaseBody, writeRelease } from "../github/releases.js";
+import { linkReleaseInBackport } from "../github/backport.js";
+import { backportBranch } from "../policy/backport.js";
 import { compareCommits, createAnnotatedTag, errorText, httpStatus, isRateLimited, listTags, readTag, type Comparison } from "../github/tags.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { checkName } from "../policy/evaluation.js";
@@ -382,7 +384,13 @@ export class Releaser {
     }
     const body = renderReleaseComment({ tag: p.tag, releaseUrl: releaseUrl(this.repoHtmlUrl, p.tag), previous: p.previous, bumpReason: p.bumpReason, reverts: p.reverts });
     const comment = await this.comment(pull.number, body);
-    this.log.info({ pr: pull.number, tag: p.tag, release: release.write, comment, existing }, "released production merge");
+    // The backport PR of this merge (if already open) links its release; a failure there is only logged.
+    const backport = this.config.backport.enabled
+      ? await linkReleaseInBackport(this.octokit, this.repo, backportBranch(this.config, pull.number), p.tag, releaseUrl(this.repoHtmlUrl, p.tag)).catch(
+          (error: unknown) => (this.log.warn({ err: error, pr: pull.number }, "could not link the release from the backport PR"), "failed"),
+        )
+      : "disabled";
+    this.log.info({ pr: pull.number, tag: p.tag, release: release.write, comment, existing, backport }, "released production merge");
     return { result: "released", tag: p.tag, release: release.write, comment, existing };
   }
 
@@ -499,7 +507,7 @@ export async function onReleaseEvidence(context: Context<"check_run.completed">,
 /**
  * For the reconciliation sweep (`SweepOptions.extra`): production merges of the last `windowMs`
  * whose merge commit is not in the history of the highest version tag get their release now.
- * Costs one tag listing and one compare per recent merge, stopping at the first released one.
+ * Costs one tag listing and one compare per production merge in the window.
  */
 export async function reconcileReleases(ctx: {
   readonly context: Context;
@@ -531,10 +539,10 @@ export async function reconcileReleases(ctx: {
   const highest = versions[0];
   const missing: typeof merged = [];
   for (const p of merged) {
-    // Newest first: once a merge is in the highest version's history, older ones are too.
+    // Every merge in the window is checked: merges within one second have equal merged_at, so
+    // "stop at the first released one" could stop before an unreleased merge.
     const status = highest ? (await compareCommits(octokit, repo, highest.tag, p.merge_commit_sha as string)).status : "ahead";
-    if (status !== "ahead" && status !== "diverged") break;
-    missing.push(p);
+    if (status === "ahead" || status === "diverged") missing.push(p);
   }
   let fixed = 0;
   for (const p of missing.reverse()) {

@@ -1,7 +1,7 @@
 /** Texts of the backport feature: the backport PR body and the comments on the source PR. */
 import type { BackportKind } from "../policy/backport.js";
 import type { CommitSummary } from "../policy/gate.js";
-import { code, escapeText, inertMarkdown } from "./markdown.js";
+import { code, escapeInline, escapeText, inertMarkdown } from "./markdown.js";
 
 export const BACKPORT_MARKER = "<!-- branch-steward:backport -->";
 export const CONFLICT_MARKER = "<!-- branch-steward:backport-conflict -->";
@@ -23,6 +23,16 @@ export interface BackportBody {
   readonly strategy?: "merge-back" | "cherry-pick";
   /** A line about how this PR came to be (e.g. a cherry-pick that fell back). */
   readonly note?: string;
+  /** The production release of the merge, once it exists. */
+  readonly release?: { readonly tag: string; readonly url: string } | undefined;
+}
+
+/** Adds the "Production release" line after the first paragraph, once (the release may come later). */
+export function withReleaseLine(body: string, tag: string, url: string): string {
+  const line = `Production release: [${escapeInline(tag)}](${url}).`;
+  if (body.includes(line)) return body;
+  const cut = body.indexOf("\n\n");
+  return cut < 0 ? `${body}\n\n${line}` : `${body.slice(0, cut)}\n\n${line}${body.slice(cut)}`;
 }
 
 export function renderBackportBody(b: BackportBody): string {
@@ -57,7 +67,8 @@ export function renderBackportBody(b: BackportBody): string {
     lines.push("", "### Reviewers that could not be requested", ...b.reviewerProblems.map((p) => `- ${escapeText(p, { mentions: true })}`));
   }
   lines.push("", "Opened by branch-steward. It is never merged automatically: a maintainer reviews and merges it.");
-  return lines.join("\n");
+  const body = lines.join("\n");
+  return b.release ? withReleaseLine(body, b.release.tag, b.release.url) : body;
 }
 
 /** The same text whichever path got there (opened now, found open, repaired by a sweep). */

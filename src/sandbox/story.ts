@@ -258,6 +258,9 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator, cha
   expectEqual("labels", view.labels, ["backport"]);
   expectEqual("source labels", repo.labels(hotfix), ["backport-pending"]);
   say.steward(`opened #${backport} "${view.title}" from ${view.headRef}; review requested from ${view.requestedReviewers.join(", ")}; labelled ${view.labels.join(", ")}`);
+  const backportBody = repo.pr(backport).body ?? "";
+  if (!backportBody.includes("Production release: [v1.0.1]")) throw new StoryError("backport", `the backport PR should link the release v1.0.1; its body is:\n${backportBody}`);
+  say.steward(`#${backport} links the production release v1.0.1`);
   expectOneBackportComment(ctx, hotfix, `#${backport}`);
   if (view.merged) throw new StoryError("backport", "the backport PR must never be merged automatically");
   await expectCheck(ctx, "backport flow", backport, { status: "completed", conclusion: "success", summaryIncludes: ["backport flow"] });

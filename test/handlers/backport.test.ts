@@ -53,7 +53,11 @@ const sourceComments = (scope: nock.Scope, capture: (b: Body) => void) =>
     .reply(201, {})
     .get(`${R}/issues/12/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
 
+/** Before opening, the handler looks for the merge's release comment on the source PR (none yet). */
+const noReleaseYet = (scope: nock.Scope) => scope.get(`${R}/issues/12/comments`).query({ per_page: "100" }).reply(200, []);
+
 function openedBackport(scope: nock.Scope, bodies: Record<string, Body>, mergeable: boolean): nock.Scope {
+  noReleaseYet(scope);
   return scope
     .post(`${R}/git/refs`, (b: Body) => ((bodies.ref = b), true))
     .reply(201, {})
@@ -133,7 +137,8 @@ it("notes reviewers GitHub refuses in the PR body, and carries on", async () => 
     .reply(200, [])
     .get(`${R}/pulls/12/reviews`)
     .query(true)
-    .reply(200, [{ user: { login: "outsider" }, state: "APPROVED", submitted_at: "2026-11-26T08:00:00Z" }])
+    .reply(200, [{ user: { login: "outsider" }, state: "APPROVED", submitted_at: "2026-11-26T08:00:00Z" }]);
+  noReleaseYet(scope)
     .post(`${R}/pulls`)
     .reply(201, { number: 13 })
     .post(`${R}/pulls/13/requested_reviewers`)

@@ -248,8 +248,11 @@ async function pickOrFallBack(
 
 /** A backport PR merged into development: the source PR is now backported. */
 async function markBackported(deps: BackportDeps, config: Config, source: number, backport: number): Promise<void> {
-  await removeLabel(deps.octokit, deps.repo, source, config.backport.labels.pending);
-  await addLabels(deps.octokit, deps.repo, source, [config.backport.labels.done]);
+  const { pending, done } = config.backport.labels;
+  const { data } = await deps.octokit.rest.issues.listLabelsOnIssue({ ...deps.repo, issue_number: source, per_page: 100 });
+  const labels = data.map((l) => l.name);
+  if (labels.includes(pending)) await removeLabel(deps.octokit, deps.repo, source, pending);
+  if (!labels.includes(done)) await addLabels(deps.octokit, deps.repo, source, [done]);
   await sayOnSource(deps, source, renderBackportExists(backport, config.branches.development, "merged"));
 }
 

@@ -51,7 +51,7 @@ const sourceComments = (scope: nock.Scope, capture: (b: Body) => void) =>
     .reply(200, [])
     .post(`${R}/issues/12/comments`, (b: Body) => (capture(b), true))
     .reply(201, {})
-    .get(`${R}/issues/12/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    .get(`${R}/issues/12/comments`).query({ per_page: "100" }).reply(200, []);
 
 /** Before opening, the handler looks for the merge's release comment on the source PR (none yet). */
 const noReleaseYet = (scope: nock.Scope) => scope.get(`${R}/issues/12/comments`).query({ per_page: "100" }).reply(200, []);
@@ -116,7 +116,7 @@ it("labels a conflicting backport and posts the commands to resolve it", async (
     .reply(200, [])
     .post(`${R}/issues/13/comments`, (b: Body) => ((bodies.commands = b), true))
     .reply(201, {})
-    .get(`${R}/issues/13/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    .get(`${R}/issues/13/comments`).query({ per_page: "100" }).reply(200, []);
 
   await receiveMerged();
 
@@ -233,6 +233,9 @@ it("flips the source label when the backport PR merges", async () => {
   const scope = noConfig(mockAuth());
   let added: Body = {};
   scope
+    .get(`${R}/issues/12/labels`)
+    .query({ per_page: "100" })
+    .reply(200, [{ name: "backport-pending" }])
     .delete(`${R}/issues/12/labels/backport-pending`)
     .reply(200, [])
     .post(`${R}/issues/12/labels`, (b: Body) => ((added = b), true))
@@ -242,6 +245,19 @@ it("flips the source label when the backport PR merges", async () => {
   Object.assign(payload.pull_request as Body, { merged: true, merge_commit_sha: MERGE });
   await receive(payload);
   expect(added).toEqual({ labels: ["backported"] });
+});
+
+it("a redelivered backport merge finds the labels already flipped and writes nothing", async () => {
+  noConfig(mockAuth())
+    .get(`${R}/issues/12/labels`)
+    .query({ per_page: "100" })
+    .reply(200, [{ name: "backported" }])
+    .get(`${R}/issues/12/comments`)
+    .query({ per_page: "100" })
+    .reply(200, [{ id: 1, user: { login: "branch-steward[bot]" }, body: `${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13 (merged).` }]);
+  const payload = pullRequestPayload({ action: "closed", source: "backport/development/pr-12", target: "development", number: 13, state: "closed" });
+  Object.assign(payload.pull_request as Body, { merged: true, merge_commit_sha: MERGE });
+  await receive(payload);
 });
 
 it("ignores merges into other branches and closed-unmerged PRs", async () => {

@@ -37,6 +37,17 @@ const checkRuns = (scope: nock.Scope, runs: Record<string, unknown>[], sha = HEA
 const noCheckRun = (scope: nock.Scope, _name: string, sha = HEAD_SHA) => checkRuns(scope, [], sha);
 const existingCheckRun = (scope: nock.Scope, name: string, run: Record<string, unknown>, sha = HEAD_SHA) =>
   checkRuns(scope, [{ id: 99, name, app: { id: APP_ID, slug: "branch-steward" }, ...run }], sha);
+/** The first comment on #7: the marker lookup finds none, the comment is created, and the list is read once more for a racing copy. */
+const commentCreated = (scope: nock.Scope, capture: (b: Body) => void = () => undefined) =>
+  scope
+    .get(`${R}/issues/7/comments`)
+    .query({ per_page: "100" })
+    .reply(200, [])
+    .post(`${R}/issues/7/comments`, (b: Body) => (capture(b), true))
+    .reply(201, { id: 5 })
+    .get(`${R}/issues/7/comments`)
+    .query({ per_page: "100" })
+    .reply(200, []);
 const comments = (scope: nock.Scope, list: Record<string, unknown>[] = []) => scope.get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, list);
 
 const VALIDATED = "validation:\n  sync:\n    required: [inference-tests, drift-detection, { name: performance, app: ci-bot }]\n  hotfix:\n    required: [inference-tests]\n";
@@ -72,10 +83,7 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "branch-steward / production")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, { id: 1 });
-    comments(scope)
-      .post(`${R}/issues/7/comments`, (b: Body) => ((comment = b), true))
-      .reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope, (b) => (comment = b));
 
     await pr({ source: "feature/x", target: "production" });
 
@@ -100,8 +108,7 @@ describe("pull_request: the flow check", () => {
     checkRuns(scope, [run("inference-tests"), run("drift-detection"), run("performance")]);
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -117,8 +124,7 @@ describe("pull_request: the flow check", () => {
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix drift threshold" }]));
     compare(scope, `production...development`, compareReply(0, [{ sha: "dev1", message: "Feature in development" }]));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "hotfix/fix-drift-threshold", target: "production" });
@@ -132,8 +138,7 @@ describe("pull_request: the flow check", () => {
     const scope = noConfig(mockAuth());
     noCheckRun(scope, "");
     compare(scope, `production...${HEAD_SHA}`, compareReply(0));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -148,8 +153,7 @@ describe("pull_request: the flow check", () => {
     checkRuns(scope, [run("inference-tests", { status: "in_progress", conclusion: null, completed_at: null })]);
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -170,8 +174,7 @@ describe("pull_request: the flow check", () => {
         { context: "drift-detection", state: "error", target_url: "https://ci/drift", created_at: "2026-11-26T08:00:00Z", updated_at: "2026-11-26T08:05:00Z", creator: { login: "jenkins" } },
       ]);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -187,8 +190,7 @@ describe("pull_request: the flow check", () => {
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(1));
     compare(scope, `${HEAD_SHA}...production`, compareReply(0, [{ sha: "abcdef1234", message: "Fix drift threshold (#12)\n\nbody" }]));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "development", target: "production" });
@@ -204,8 +206,7 @@ describe("pull_request: the flow check", () => {
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }, { sha: "f1x", message: "Fix" }]));
     compare(scope, `production...development`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }]));
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "hotfix/x", target: "production" });
@@ -251,8 +252,7 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, {});
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     // The delivery says "moved from production to development", but GitHub says: production.
     const stale = pullRequestPayload({ action: "edited", source: "feature/x", target: "development", changes: { base: { ref: { from: "production" } } } });
     scope.get(`${R}/pulls/7`).reply(200, pullRequestPayload({ action: "edited", source: "feature/x", target: "production" }).pull_request as Body);
@@ -263,8 +263,7 @@ describe("pull_request: the flow check", () => {
   it("keeps the old target's check when another open PR with the same head still targets it", async () => {
     const scope = noConfig(mockAuth());
     noCheckRun(scope, "branch-steward / development").post(`${R}/check-runs`).reply(201, { id: 2 });
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     existingCheckRun(scope, "branch-steward / production", { status: "completed", conclusion: "success", output: { title: "x", summary: "y" } })
       .get(`${R}/pulls`).query({ state: "open", per_page: "100" })
       .reply(200, [
@@ -284,10 +283,7 @@ describe("pull_request: the flow check", () => {
     noCheckRun(first, "branch-steward / development")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, { id: 99 });
-    comments(first)
-      .post(`${R}/issues/7/comments`, (b: Body) => ((comment = b), true))
-      .reply(201, { id: 5 })
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(first, (b) => (comment = b));
     await pr({ source: "feature/x", target: "development", action: "synchronize" });
 
     // The same delivery again: GitHub now holds exactly that; only reads may happen.
@@ -348,8 +344,7 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "branch-steward / main")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, { id: 1 });
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
 
     await pr({ source: "development", target: "main" });
 
@@ -365,8 +360,7 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "branch-steward / production")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, { id: 1 });
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
 
     await pr({ source: "development", target: "production" });
 
@@ -397,8 +391,7 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, {});
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     await receive(stale);
     expect(check).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
   });
@@ -427,8 +420,7 @@ describe("pull_request: the flow check", () => {
     noCheckRun(scope, "branch-steward / production")
       .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
       .reply(201, {});
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
     await pr({ source: "development", target: "production", fork: "mallory/forecast" });
     expect(check).toMatchObject({ conclusion: "failure" });
     expect(check.output?.summary).toContain("mallory/forecast");
@@ -454,8 +446,7 @@ describe("check_run.rerequested", () => {
     existingCheckRun(scope, "branch-steward / development", { status: "completed", conclusion: "failure", output: { title: "stale", summary: "stale" } })
       .patch(`${R}/check-runs/99`, (b: Body) => ((check = b), true))
       .reply(200, {});
-    comments(scope).post(`${R}/issues/7/comments`).reply(201, {})
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating;
+    commentCreated(scope);
 
     await receive(checkRunRerequestedPayload({ name: "branch-steward / development", appId: APP_ID }), "check_run");
 

@@ -39,7 +39,7 @@ it("a status on a PR head re-evaluates the open PRs it heads", async () => {
     .reply(200, [])
     .post(`${R}/issues/7/comments`)
     .reply(201, {})
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, [])
     .post(`${R}/check-runs`, (b: Record<string, unknown>) => ((check = b), true))
     .reply(201, {});
   await receive("status", withRepo({ ...example("status"), sha: HEAD_SHA, context: "drift-detection", state: "success" }));
@@ -88,7 +88,7 @@ it("/branch-steward recheck from a writer re-evaluates the PR", async () => {
     .reply(200, [])
     .post(`${R}/issues/7/comments`)
     .reply(201, {})
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, []) // the dedupe read after creating
+    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, [])
     .post(`${R}/check-runs`)
     .reply(201, {});
   await receive("issue_comment", recheckComment("alice"));

@@ -10,6 +10,7 @@ import { onCheckRunRerequested } from "./handlers/check-run.js";
 import { onPullRequestClosed as onProductionMerge, onReleaseEvidence, reconcileReleases } from "./handlers/release.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onCheckRun, onCheckSuite, onPush, onRecheckComment, onStatus } from "./handlers/reevaluate.js";
+import { guardWebhooks } from "./infra/webhook-guard.js";
 import { createWorkLock, type WorkLock } from "./infra/work-lock.js";
 import { requireAdminToken } from "./observability/admin.js";
 import { registerObservability } from "./observability/routes.js";
@@ -80,6 +81,7 @@ export interface AppOptions {
 /** The app function, with its environment made explicit (tests and the sandbox pass their own). */
 export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => async (probot, options) => {
   registerObservability(probot, options?.addHandler); // /ready, /metrics, webhook counters
+  guardWebhooks(probot); // the webhook endpoint: 25 MB cap, one warn per forged delivery, objects only
   const identity = appIdentity(probot);
   // Work that races is serialized per key: in this process always, across replicas with REDIS_URL.
   const redisUrl = "redisUrl" in appOptions ? appOptions.redisUrl : process.env.REDIS_URL;

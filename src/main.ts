@@ -9,6 +9,9 @@
  * - graceful shutdown: on SIGTERM or SIGINT it stops accepting connections, lets in-flight
  *   webhook handlers finish (bounded by SHUTDOWN_GRACE_MS), and exits 0.
  *
+ * The webhook endpoint itself (25 MB cap, signature, JSON object) is installed by the app
+ * function (src/infra/webhook-guard.ts), so `probot run ./lib/index.js` serves the same one.
+ *
  * Without APP_ID and a private key outside production, Probot serves its setup page, which
  * registers the app on GitHub from app.yml (the manifest flow) and writes `.env`.
  */

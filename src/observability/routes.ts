@@ -129,7 +129,9 @@ function isRejection(error: unknown): boolean {
  * Counts deliveries by event name and outcome: `ok` (every handler settled without error),
  * `error` (a handler threw; the delivery answers 500), `rejected` (bad signature or not JSON;
  * the event name is then unverified and recorded as `unverified`). Wraps the webhooks
- * instance's `receive`/`verifyAndReceive`, which the middleware and `probot.receive` call.
+ * instance's `receive`/`verifyAndReceive`, which the webhook endpoint and `probot.receive`
+ * call. Deliveries the endpoint refuses itself (over 25 MB, bad signature, not a JSON object:
+ * src/infra/webhook-guard.ts) never reach `receive` and are counted there as `rejected`.
  */
 export function instrumentWebhooks(probot: Probot, m: Metrics = sharedMetrics): void {
   const webhooks = probot.webhooks as unknown as WebhooksLike | null;

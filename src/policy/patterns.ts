@@ -31,12 +31,15 @@ export interface CompiledPattern {
 export const MAX_PATTERN_LENGTH = 256;
 
 /**
- * Largest RE2 program accepted, in instructions. Matching costs at most this much work per
- * character of the name; `npm run bench` measures the worst case near this size. Counted
- * repetition is what makes programs large (`((a|b)?){1000}` is 14 characters and 6,000
- * instructions), so the size is estimated from the text before compiling, and checked after.
+ * Largest RE2 program accepted, in instructions (as estimated from the text, an upper bound).
+ * Matching costs at most this much work per character of the name. Counted repetition is what
+ * makes programs large (`((a|b)?){1000}` is 14 characters and 6,000 instructions), so the size
+ * is estimated before compiling, and checked after. `npm run bench` measures patterns built to
+ * sit at this limit: at most about 10 ms for one compile and match against a 255-character name,
+ * where twice the limit costs up to about 90 ms. Real patterns are far below: `{hotfix}**` is about 10,
+ * a regex spelling out a 255-character name about 260.
  */
-export const MAX_PROGRAM_SIZE = 1_000;
+export const MAX_PROGRAM_SIZE = 500;
 
 const PLACEHOLDER = /\{([a-z_]+)\}/g;
 
@@ -91,12 +94,14 @@ function translateEscapes(body: string): string {
 
 const COUNTED = /\{(\d+)(?:(,)(\d*))?\}/y;
 const FLAGS = /\(\?[imsU-]*\)/y;
+const GROUP_SYNTAX = /\?(?:P?<[^>]*>|[imsU-]*:)/y;
 
 /**
  * An upper bound of the RE2 program size of `re`, read from its text (a property test holds it
- * to re2js's own count): literals, classes and assertions cost one instruction, a group three,
- * `|` two, `*`, `+` and `?` one more, and `x{n,m}` at most m + 1 copies of x, each with one
- * more. Invalid syntax is RE2's to report; this only has to be large where the program is.
+ * to re2js's own count): literals, classes and assertions cost one instruction, a group one
+ * more (three if capturing), `|` two, `?` one more, `*` and `+` two more, and `x{n,m}` n copies
+ * of x and m - n more, each with one more. Invalid syntax is RE2's to report; this only has to be
+ * large where the program is.
  */
 export function estimateProgramSize(re: string): number {
   interface Frame {
@@ -120,8 +125,10 @@ export function estimateProgramSize(re: string): number {
       // \Q…\E: literal text, one instruction a character.
       const end = re.indexOf("\\E", i + 2);
       const text = end < 0 ? re.length - i - 2 : end - i - 2;
-      top().sum += text;
-      top().last = 1;
+      if (text > 0) {
+        top().sum += text;
+        top().last = 1;
+      }
       i = end < 0 ? re.length : end + 2;
       continue;
     }
@@ -143,8 +150,12 @@ export function estimateProgramSize(re: string): number {
         i = FLAGS.lastIndex;
         continue;
       }
-      stack.push({ sum: 3, last: 0 });
-      i++;
+      // A capturing group costs two instructions, any group one if empty; `(?:`, `(?P<n>`, `(?i:` are syntax.
+      GROUP_SYNTAX.lastIndex = i + 1;
+      const syntax = GROUP_SYNTAX.exec(re);
+      const capturing = syntax === null || syntax[0].endsWith(">");
+      stack.push({ sum: capturing ? 3 : 1, last: 0 });
+      i = syntax ? GROUP_SYNTAX.lastIndex : i + 1;
       continue;
     }
     if (c === ")") {
@@ -160,7 +171,7 @@ export function estimateProgramSize(re: string): number {
       continue;
     }
     if (c === "*" || c === "+" || c === "?") {
-      repeat(top().last + 1);
+      repeat(top().last + (c === "?" ? 1 : 2)); // a loop over what may match empty takes one more
       i++;
       continue;
     }
@@ -168,9 +179,11 @@ export function estimateProgramSize(re: string): number {
       COUNTED.lastIndex = i;
       const m = COUNTED.exec(re);
       if (m) {
+        // RE2 writes x{n,m} as n copies of x and m - n optional ones; x{n,} as n copies and a star.
+        const w = top().last;
         const min = Number(m[1]);
-        const max = m[2] === undefined ? min : m[3] ? Number(m[3]) : min + 1;
-        repeat((Math.max(min, max) + 1) * (top().last + 1));
+        const optional = m[2] === undefined ? 0 : m[3] ? Math.max(Number(m[3]) - min, 0) : 1; // {n,}: one looping copy
+        repeat(Math.max(min * w + optional * (w + 1) + (m[2] !== undefined && !m[3] ? 1 : 0), 1));
         i = COUNTED.lastIndex;
         continue;
       }

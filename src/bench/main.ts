@@ -9,6 +9,7 @@ import type { ApplicationFunction } from "probot";
 import { startStack, type Stack } from "../sandbox/stack.js";
 import { seedRepository } from "../sandbox/story.js";
 import { signPayload } from "../twin/index.js";
+import { benchPatterns } from "./patterns.js";
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -157,4 +158,5 @@ for (const r of results) {
     `| ${r.label} | ${f(r.eventsPerSecond)} | ${f(r.eventsPerSecond / baseline.eventsPerSecond, 2)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.readsPerEvent, 2)} | ${f(r.writesPerEvent, 2)} | ${f(r.peakRssMb, 0)} | ${r.failures} |`,
   );
 }
+benchPatterns();
 process.exit(results.some((r) => r.failures > 0) ? 1 : 0);

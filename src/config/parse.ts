@@ -15,18 +15,31 @@ export type ConfigResult =
   | { readonly ok: true; readonly config: Config; readonly fromFile: boolean }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly config: Config };
 
+/** Keys are echoed in the check output: a longer one is shortened (MAX_PATTERN_LENGTH bounds real ones). */
+const MAX_KEY_ECHO = 80;
+const shorten = (key: string): string => (key.length > MAX_KEY_ECHO ? `${key.slice(0, MAX_KEY_ECHO)}…` : key);
+
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${shorten(String(key))}` : shorten(String(key))), "");
 }
 
-function describe(issue: z.core.$ZodIssue): ConfigIssue[] {
+function describe(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+  const path = [...prefix, ...issue.path];
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({
-      path: formatPath([...issue.path, key]),
-      message: `unknown key "${key}"`,
+      path: formatPath([...path, key]),
+      message: `unknown key "${shorten(key)}"`,
     }));
   }
-  return [{ path: formatPath(issue.path), message: issue.message }];
+  // A record key's own issues (e.g. a `protection` key too long), at the key's path.
+  if (issue.code === "invalid_key") return issue.issues.flatMap((inner) => describe(inner, path));
+  if (issue.code === "invalid_union") {
+    // The alternatives the value has the type of say what is wrong with it (a check given by name
+    // or as `{ name, app }`); "Invalid input" only when it has the type of none.
+    const relevant = issue.errors.flat().filter((inner) => !(inner.code === "invalid_type" && inner.path.length === 0));
+    if (relevant.length > 0) return relevant.flatMap((inner) => describe(inner, path));
+  }
+  return [{ path: formatPath(path), message: issue.message }];
 }
 
 /** `raw` is null when no config file exists anywhere: the defaults apply. */
@@ -37,7 +50,7 @@ export function parseConfig(raw: unknown): ConfigResult {
   }
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return { ok: true, config: parsed.data, fromFile: true };
-  return { ok: false, config: bestEffortConfig(raw), issues: parsed.error.issues.flatMap(describe) };
+  return { ok: false, config: bestEffortConfig(raw), issues: parsed.error.issues.flatMap((issue) => describe(issue)) };
 }
 
 /**

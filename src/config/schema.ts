@@ -14,20 +14,34 @@
  */
 import { z } from "zod";
 import semver from "semver";
-import { compilePattern } from "../policy/patterns.js";
+import { compilePattern, MAX_PATTERN_LENGTH } from "../policy/patterns.js";
 
 export const CONFIG_FILE = "branch-steward.yml";
 export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
 
+/**
+ * Longest branch name (or prefix), in UTF-8 bytes. GitHub documents no limit, but refuses ref
+ * names well before 255 bytes, the file-name limit of the file systems git stores refs in; so
+ * no longer name can be a branch on GitHub, and every name and pattern stays small.
+ */
+export const MAX_BRANCH_NAME_BYTES = 255;
+
 const branchName = z
   .string()
   .min(1)
-  .refine((s) => !/\s/.test(s), "a branch name cannot contain white space");
+  .max(MAX_BRANCH_NAME_BYTES, { abort: true, error: `a branch name is at most ${MAX_BRANCH_NAME_BYTES} bytes long` })
+  .refine((s) => !/\s/.test(s), "a branch name cannot contain white space")
+  .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_BRANCH_NAME_BYTES, `a branch name is at most ${MAX_BRANCH_NAME_BYTES} bytes long (in UTF-8)`);
+
+/** Patterns are bounded (MAX_PATTERN_LENGTH, in patterns.ts, says why): the key's issue, and nothing else. */
+const boundedPattern = () =>
+  z
+    .string()
+    .min(1)
+    .max(MAX_PATTERN_LENGTH, { abort: true, error: `a pattern is at most ${MAX_PATTERN_LENGTH} characters long` });
 
 /** A branch pattern: a glob (`*` within a path segment, `**` across `/`) or a `/regex/`. */
-const pattern = z
-  .string()
-  .min(1)
+const pattern = boundedPattern()
   .superRefine((value, ctx) => {
     const error = compilePattern(value, PLACEHOLDER_PROBE).error;
     if (error) ctx.addIssue({ code: "custom", message: error });
@@ -85,13 +99,10 @@ const duration = z
   .regex(/^\d+(s|m|h|d)$/, "use a number and a unit: s, m, h or d (e.g. 24h)")
   .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as "s" | "m" | "h" | "d"]);
 
-const checkNamePattern = z
-  .string()
-  .min(1)
-  .superRefine((value, ctx) => {
-    const error = compilePattern(value, {}).error;
-    if (error) ctx.addIssue({ code: "custom", message: error });
-  });
+const checkNamePattern = boundedPattern().superRefine((value, ctx) => {
+  const error = compilePattern(value, {}).error;
+  if (error) ctx.addIssue({ code: "custom", message: error });
+});
 
 const requiredCheck = z.union([
   checkNamePattern.transform((name) => ({ name, app: undefined, max_age: undefined })),
@@ -119,7 +130,10 @@ export const configObject = z.strictObject({
     _extends: z
       .string()
       .optional()
-      .meta({ description: "Inherit from another repository's file: `repo`, `owner/repo` or `owner/repo:path.yml` (Probot)." }),
+      .meta({
+        description:
+          "Inherit from the file of another repository of the same owner: `repo`, `repo:path.yml` (or `owner/repo…` naming this repository's owner). Another owner's repository is refused and never read.",
+      }),
     branches: z
       .strictObject({
         production: branchName.default("production").meta({ description: "The released branch." }),
@@ -152,7 +166,7 @@ export const configObject = z.strictObject({
       .default(["{production}"])
       .meta({ description: "Targets whose PRs must contain the target's head (git merge-base --is-ancestor)." }),
     protection: z
-      .record(z.string().min(1), protection)
+      .record(boundedPattern(), protection)
       .default({ "{production}": { required_approvals: 2 }, "{development}": { required_approvals: 1 } })
       .meta({ description: "Branch protection `branch-steward protect` applies, per branch (placeholders allowed)." }),
     backport: z

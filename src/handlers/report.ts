@@ -19,7 +19,7 @@ import type { RepoRef } from "../github/types.js";
 import type { PullRequestFacts } from "./pull-request-facts.js";
 
 /** What reporting needs from a Probot context, whatever the event. */
-export type ReportContext = Pick<Context, "config" | "octokit">;
+export type ReportContext = Pick<Context, "octokit" | "repo">;
 
 export interface ReportResult {
   readonly governed: boolean;

@@ -170,6 +170,5 @@ function retargetSuggestion(
 
 /** The branch a pattern names when it matches exactly one branch, e.g. `{development}`. */
 function literalTarget(p: CompiledPattern): string | undefined {
-  const m = p.regex?.source.match(/^\^((?:[^\\.*+?()[\]{}|^$]|\\.)*)\$$/);
-  return m?.[1]?.replace(/\\(.)/g, "$1");
+  return p.literal;
 }

@@ -46,6 +46,19 @@ describe("configuration", () => {
     [{ flows: [{ name: "x", kind: "feature", form: "a", from: "a", into: "b" }] }, "flows[0].form", /unknown key/],
     [{ comment: { enabled: "yes" } }, "comment.enabled", /expected boolean/],
     [{ validation: { Hotfix: { required: ["inference-tests"] } } }, "validation.Hotfix", /no flow is named "Hotfix"/],
+    // Hostile or oversized input: a config error at the key, never a crash or a freeze.
+    [{ flows: [{ name: "x", kind: "feature", from: "/(a)\\1/", into: "b" }] }, "flows[0].from", /invalid escape sequence.*backreferences are not supported/],
+    [{ flows: [{ name: "x", kind: "feature", from: "/(?=a)a/", into: "b" }] }, "flows[0].from", /lookaround/],
+    [{ flows: [{ name: "x", kind: "feature", from: "a", into: "/((a|b)?){1000}/" }] }, "flows[0].into", /too complex/],
+    [{ flows: [{ name: "x", kind: "feature", from: "a", into: "b", except: ["*".repeat(257)] }] }, "flows[0].except[0]", /^a pattern is at most 256 characters long$/],
+    [{ governed: ["x".repeat(257)] }, "governed[0]", /at most 256 characters/],
+    [{ up_to_date: ["/(?<!a)b/"] }, "up_to_date[0]", /lookaround/],
+    [{ backport: { copy_labels: ["/\\k<x>/"] } }, "backport.copy_labels[0]", /backreferences/],
+    [{ branches: { production: "p".repeat(256) } }, "branches.production", /^a branch name is at most 255 bytes long$/],
+    [{ branches: { hotfix_prefix: "é".repeat(128) } }, "branches.hotfix_prefix", /at most 255 bytes long \(in UTF-8\)/],
+    [{ protection: { ["p".repeat(300)]: { required_approvals: 1 } } }, `protection.${"p".repeat(80)}…`, /at most 256 characters/],
+    [{ validation: { sync: { required: ["/(?=x)/"] } } }, "validation.sync.required[0]", /lookaround/],
+    [{ validation: { sync: { required: [{ name: "c".repeat(257) }] } } }, "validation.sync.required[0].name", /at most 256 characters/],
   ])("rejects %j at %s", (raw, path, message) => {
     const result = parseConfig(raw);
     expect(result.ok).toBe(false);
@@ -53,6 +66,20 @@ describe("configuration", () => {
     const issue = result.issues.find((i) => i.path === path);
     expect(issue).toBeDefined();
     expect(issue?.message).toMatch(message);
+  });
+
+  it("reports each problem once, at its key", () => {
+    const result = parseConfig({ flows: [{ name: "x", kind: "feature", from: "/".repeat(300), into: "b" }], branches: { development: "d".repeat(300) } });
+    expect(!result.ok && result.issues).toEqual([
+      { path: "branches.development", message: "a branch name is at most 255 bytes long" },
+      { path: "flows[0].from", message: "a pattern is at most 256 characters long" },
+    ]);
+  });
+
+  it("accepts names and patterns at the bounds", () => {
+    const name = "n".repeat(255);
+    const result = parseConfig({ branches: { production: name }, governed: [`{production}`, `/${"p".repeat(254)}/`] });
+    expect(result.ok && result.config.branches.production).toBe(name);
   });
 
   it("rejects a file that is not a mapping", () => {

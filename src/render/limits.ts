@@ -280,7 +280,8 @@ function safeCuts(lines: readonly string[]): Cut[] {
 /**
  * A markdown body within `limit`. When it does not fit, it ends after whole lines at a safe place
  * (no open code fence, HTML comment or header-only table), then says `notice` (what was left out
- * and where the whole thing is). Hidden marker lines (`<!-- … -->`) that were cut are kept at the end.
+ * and where the whole thing is). Hidden marker lines (`<!-- … -->`) stay: those it starts with stay
+ * first, those that were cut come after the notice.
  */
 export function fitBody(text: string, limit: Limit, notice = "… (shortened to fit GitHub's size limit)"): string {
   if (fits(text, limit)) return text;
@@ -301,9 +302,13 @@ export function fitBody(text: string, limit: Limit, notice = "… (shortened to 
     prefixChars.push((prefixChars[i] as number) + line.length + (i ? 1 : 0));
     prefixBytes.push((prefixBytes[i] as number) + (limit.bytes === undefined ? 0 : utf8Bytes(line) + (i ? 1 : 0)));
   }
+  // Leading marker lines stay first: the app finds its comments by the marker they start with.
+  let leading = 0;
+  while (leading < lines.length && MARKER_LINE.test(lines[leading] as string)) leading++;
   const cuts = safeCuts(lines);
   for (let c = cuts.length - 1; c >= 0; c--) {
     const { count, close } = cuts[c] as Cut;
+    if (count < leading) break;
     const markers = markersAfter[count] ?? "";
     const tail = `${close}${count ? "\n\n" : ""}${notice}${markers ? `\n${markers}` : ""}`;
     const room = minus(limit, tail);
@@ -311,5 +316,5 @@ export function fitBody(text: string, limit: Limit, notice = "… (shortened to 
     if (room.bytes !== undefined && (prefixBytes[count] as number) > room.bytes) continue;
     return `${lines.slice(0, count).join("\n")}${tail}`;
   }
-  return cutText(notice, limit);
+  return cutText([...lines.slice(0, leading), notice].join("\n"), limit);
 }

@@ -1,6 +1,6 @@
 /** The output of the `branch-steward / <target>` check run. */
 import type { Evaluation, Outcome, RuleResult } from "../policy/evaluation.js";
-import { CHECK_TEXT, CHECK_TITLE, clipInline, fitBody, fitTitle, fits, minus, utf8Bytes, type Limit } from "./limits.js";
+import { CHECK_TEXT, CHECK_TITLE, clipInline, fitCheckSummary, fitTitle, fits, minus, utf8Bytes, type Limit } from "./limits.js";
 import { cell, escapeInline, inertMarkdown } from "./markdown.js";
 
 const OUTCOME: Record<Outcome, string> = { pass: "✅ pass", fail: "❌ fail", pending: "⏳ pending" };
@@ -31,7 +31,7 @@ export function renderCheck(evaluation: Evaluation): CheckOutput {
   return {
     // Check run titles are plain text on one line.
     title: fitTitle(evaluation.title, CHECK_TITLE),
-    summary: fitBody(summary, CHECK_TEXT, "… shortened: GitHub limits a check summary to 65,535 characters."),
+    summary: fitCheckSummary(summary),
   };
 }
 

@@ -294,18 +294,20 @@ export function fitBody(text: string, limit: Limit, notice = "… (shortened to 
     if (MARKER_LINE.test(line)) acc = acc ? `${line}\n${acc}` : line;
     markersAfter[i] = acc;
   }
-  // Prefix sizes of whole lines.
+  // Prefix sizes of whole lines, as far as any can be kept.
   const prefixChars: number[] = [0];
   const prefixBytes: number[] = [0];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    prefixChars.push((prefixChars[i] as number) + line.length + (i ? 1 : 0));
-    prefixBytes.push((prefixBytes[i] as number) + (limit.bytes === undefined ? 0 : utf8Bytes(line) + (i ? 1 : 0)));
+  let reach = 0;
+  while (reach < lines.length && (prefixChars[reach] as number) <= limit.chars) {
+    const line = lines[reach] as string;
+    prefixChars.push((prefixChars[reach] as number) + line.length + (reach ? 1 : 0));
+    prefixBytes.push((prefixBytes[reach] as number) + (limit.bytes === undefined ? 0 : utf8Bytes(line) + (reach ? 1 : 0)));
+    reach++;
   }
   // Leading marker lines stay first: the app finds its comments by the marker they start with.
   let leading = 0;
   while (leading < lines.length && MARKER_LINE.test(lines[leading] as string)) leading++;
-  const cuts = safeCuts(lines);
+  const cuts = safeCuts(lines.slice(0, reach + 1)).filter((c) => c.count <= reach);
   for (let c = cuts.length - 1; c >= 0; c--) {
     const { count, close } = cuts[c] as Cut;
     if (count < leading) break;
@@ -317,4 +319,9 @@ export function fitBody(text: string, limit: Limit, notice = "… (shortened to 
     return `${lines.slice(0, count).join("\n")}${tail}`;
   }
   return cutText([...lines.slice(0, leading), notice].join("\n"), limit);
+}
+
+/** A check run summary (or text) within 65,535 characters and bytes. */
+export function fitCheckSummary(markdown: string, notice = "… shortened: GitHub limits a check summary to 65,535 characters."): string {
+  return fitBody(markdown, CHECK_TEXT, notice);
 }

@@ -40,6 +40,9 @@ const boundedPattern = () =>
     .min(1)
     .max(MAX_PATTERN_LENGTH, { abort: true, error: `a pattern is at most ${MAX_PATTERN_LENGTH} characters long` });
 
+/** A label name the app may add to an issue or PR: GitHub refuses names over 50 characters. */
+const labelName = (fallback: string) => z.string().min(1).max(50, "GitHub limits label names to 50 characters").default(fallback);
+
 /** A branch pattern: a glob (`*` within a path segment, `**` across `/`) or a `/regex/`. */
 const pattern = boundedPattern()
   .superRefine((value, ctx) => {
@@ -190,11 +193,11 @@ export const configObject = z.strictObject({
         copy_labels: z.array(pattern).default([]).meta({ description: "Labels of the hotfix PR to copy onto its backport PR (patterns)." }),
         labels: z
           .strictObject({
-            backport: z.string().min(1).default("backport"),
-            pending: z.string().min(1).default("backport-pending"),
-            done: z.string().min(1).default("backported"),
-            conflict: z.string().min(1).default("backport-conflict"),
-            not_needed: z.string().min(1).default("backport-not-needed"),
+            backport: labelName("backport"),
+            pending: labelName("backport-pending"),
+            done: labelName("backported"),
+            conflict: labelName("backport-conflict"),
+            not_needed: labelName("backport-not-needed"),
           })
           .prefault({})
           .meta({ description: "Label names: on the backport PR (backport, conflict) and on the source PR (pending, done, not_needed)." }),
@@ -222,10 +225,10 @@ export const configObject = z.strictObject({
           .meta({ description: "Count prerelease tags (v1.2.0-rc.1) as previous versions." }),
         labels: z
           .strictObject({
-            major: z.string().min(1).default("release:major").meta({ description: "PR label forcing a major bump." }),
-            minor: z.string().min(1).default("release:minor").meta({ description: "PR label forcing a minor bump." }),
-            patch: z.string().min(1).default("release:patch").meta({ description: "PR label forcing a patch bump." }),
-            revert: z.string().min(1).default("revert").meta({ description: "PR label marking a rollback (released as a patch)." }),
+            major: labelName("release:major").meta({ description: "PR label forcing a major bump." }),
+            minor: labelName("release:minor").meta({ description: "PR label forcing a minor bump." }),
+            patch: labelName("release:patch").meta({ description: "PR label forcing a patch bump." }),
+            revert: labelName("revert").meta({ description: "PR label marking a rollback (released as a patch)." }),
           })
           .prefault({})
           .meta({ description: "Label names read from the merged PR at merge time." }),

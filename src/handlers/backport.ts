@@ -10,7 +10,6 @@ import {
   approvers,
   backportLabels,
   backportPeople,
-  backportTitle,
   backportTrigger,
   nextBackportStep,
   sourceOfBackportBranch,
@@ -37,10 +36,12 @@ import {
   renderBackportBody,
   renderBackportExists,
   renderBackportFailed,
+  renderBackportTitle,
   renderClosedByHuman,
   renderConflict,
   renderNotCommand,
   renderPickConflictIssue,
+  renderPickConflictIssueTitle,
   renderPickConflictNote,
 } from "../render/backport.js";
 import { isWriter } from "../github/permissions.js";
@@ -175,7 +176,7 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
   const opened = await openPullOnce(octokit, repo, {
     head: trigger.branch,
     base: trigger.target,
-    title: backportTitle(pr, config, trigger.kind),
+    title: renderBackportTitle(trigger.kind, { ...config.branches, development: trigger.target, number: pr.number, title: pr.title }),
     body: renderBackportBody({ ...body, release, reviewerProblems: [] }),
   });
   if (opened.created) {
@@ -227,7 +228,7 @@ async function pickOrFallBack(
   if (config.backport.on_cherry_pick_conflict === "merge-back") {
     return { branchAt: trigger.mergeCommitSha, note: "The cherry-pick conflicted, so this is a merge-back PR instead." };
   }
-  const title = `Backport #${pr.number} to ${trigger.target}: cherry-pick conflicts`;
+  const title = renderPickConflictIssueTitle(pr.number, trigger.target);
   const open = await octokit.paginate(octokit.rest.issues.listForRepo, { ...repo, state: "open", labels: labels.conflict, creator: deps.me.botLogin, per_page: 100 });
   const tracked = open.find((i) => i.title === title);
   const issue = tracked

@@ -11,6 +11,7 @@ import type { WorkLock } from "../infra/work-lock.js";
 import { isWriter } from "../github/permissions.js";
 import { openPullsWithHead } from "../github/pulls.js";
 import type { RepoRef } from "../github/types.js";
+import { renderRecheckNotAllowed } from "../render/comment.js";
 import { pullRequestFacts } from "./pull-request-facts.js";
 import { evaluateAndReport, type ReportContext } from "./report.js";
 
@@ -96,7 +97,7 @@ export async function onRecheckComment(context: Context<"issue_comment.created">
     await context.octokit.rest.issues.createComment({
       ...repo,
       issue_number: issue.number,
-      body: `@${login} thanks — \`/branch-steward recheck\` is reserved for people with write access to this repository.`,
+      body: renderRecheckNotAllowed(login),
     });
     return;
   }

@@ -55,6 +55,7 @@ import {
   RELEASE_COMMENT_MARKER,
   releaseName,
   releaseUrl,
+  renderConfigProblem,
   renderReleaseComment,
   renderReleaseNotes,
   renderReleaseProblemComment,
@@ -465,7 +466,7 @@ export async function onPullRequestClosed(context: Context<"pull_request.closed"
   if (pull.base.ref !== config.config.branches.production) return;
   const me = await identity();
   if (!config.ok) {
-    const problem = `The configuration is invalid: ${config.issues.map((i) => (i.path ? `\`${i.path}\`: ${i.message}` : i.message)).join("; ")}.`;
+    const problem = renderConfigProblem(config.issues);
     await releaserFor(context, config.config, me, log).refuse(
       pull,
       problem,

@@ -113,9 +113,3 @@ export function backportLabels(pr: MergedPullRequest, config: Config): string[] 
   const copied = pr.labels.filter((l) => patterns.some((p) => matches(p, l)));
   return [...new Set([config.backport.labels.backport, ...copied])];
 }
-
-export function backportTitle(pr: MergedPullRequest, config: Config, kind: BackportKind): string {
-  const { development, production } = config.branches;
-  if (kind === "sync") return `[${development}] Merge ${production} back after sync #${pr.number}`;
-  return `[${development}] ${pr.title} (backport #${pr.number})`;
-}

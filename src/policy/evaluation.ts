@@ -15,6 +15,7 @@ import {
   type RequiredCheck,
 } from "./gate.js";
 import { compilePattern, matches } from "./patterns.js";
+import { code, escapeInline } from "../render/markdown.js";
 
 export type Outcome = "pass" | "fail" | "pending";
 
@@ -116,7 +117,7 @@ export function evaluatePullRequest(route: PullRequestRoute, configResult: Confi
       rules: configResult.issues.map((issue) => ({
         rule: "Configuration",
         outcome: "fail",
-        detail: issue.path ? `\`${issue.path}\`: ${issue.message}` : issue.message,
+        detail: issue.path ? `${code(issue.path)}: ${escapeInline(issue.message)}` : escapeInline(issue.message),
         fix: "Fix .github/branch-steward.yml on the default branch (or the organisation's .github repository it falls back to).",
       })),
       config: "invalid",
@@ -173,7 +174,7 @@ export function retargetedEvaluation(oldTarget: string, newTarget: string): Eval
       {
         rule: "Source → target flow",
         outcome: "pass",
-        detail: `This PR was retargeted from \`${oldTarget}\` to \`${newTarget}\`; see the \`${checkName(newTarget)}\` check.`,
+        detail: `This PR was retargeted from ${code(oldTarget)} to ${code(newTarget)}; see the ${code(checkName(newTarget))} check.`,
       },
     ],
     configIssues: [],

@@ -86,9 +86,9 @@ export function evaluateRequiredChecks(
     const ignoredNote = ignored.length
       ? ` Ignored ${ignored.map((c) => `${code(c.name)} from ${escapeInline(c.reporter ?? "an unknown source")}`).join(", ")}: the config requires it from ${code(req.app ?? "")}.`
       : "";
-    const rule = `Required check \`${req.name}\`${req.app ? ` (from ${req.app})` : ""}`;
+    const rule = `Required check ${code(req.name)}${req.app ? ` (from ${escapeInline(req.app)})` : ""}`;
     if (trusted.length === 0) {
-      return { rule, outcome: "pending", detail: `Waiting for \`${req.name}\` to report on this commit.${ignoredNote}` };
+      return { rule, outcome: "pending", detail: `Waiting for ${code(req.name)} to report on this commit.${ignoredNote}` };
     }
     const running = trusted.filter((c) => c.status !== "completed");
     const failed = trusted.filter((c) => c.status === "completed" && !PASSING.has(c.conclusion ?? ""));
@@ -97,7 +97,7 @@ export function evaluateRequiredChecks(
       : [];
     const detail = trusted.map((c) => describeResult(c)).join("; ") + ignoredNote;
     if (failed.length) {
-      return { rule, outcome: "fail", detail, fix: `Fix the cause and re-run ${failed.map((c) => `\`${c.name}\``).join(", ")} on this commit.` };
+      return { rule, outcome: "fail", detail, fix: `Fix the cause and re-run ${failed.map((c) => code(c.name)).join(", ")} on this commit.` };
     }
     if (running.length) return { rule, outcome: "pending", detail };
     if (stale.length) {
@@ -135,27 +135,27 @@ const listCommits = (commits: readonly CommitSummary[], limit = 10): string =>
  */
 export function upToDateRule(target: string, behindBy: number, missing: readonly CommitSummary[], isSync: boolean): RuleResult {
   const rule = "Up to date with target";
-  if (behindBy === 0) return { rule, outcome: "pass", detail: `The head of \`${target}\` is an ancestor of this PR's head.` };
+  if (behindBy === 0) return { rule, outcome: "pass", detail: `The head of ${code(target)} is an ancestor of this PR's head.` };
   const plural = behindBy === 1 ? "commit" : "commits";
-  const detail = `This PR is ${behindBy} ${plural} behind \`${target}\`.` + (isSync && missing.length ? ` Missing from the source: ${listCommits(missing)}.` : "");
+  const detail = `This PR is ${behindBy} ${plural} behind ${code(target)}.` + (isSync && missing.length ? ` Missing from the source: ${listCommits(missing)}.` : "");
   return {
     rule,
     outcome: "fail",
     detail,
     fix: isSync
-      ? `Merge the open backport PRs into the source branch (or merge \`${target}\` into it), then push.`
-      : `Update the branch: merge \`${target}\` into it (the "Update branch" button), then push.`,
+      ? `Merge the open backport PRs into the source branch (or merge ${code(target)} into it), then push.`
+      : `Update the branch: merge ${code(target)} into it (the "Update branch" button), then push.`,
   };
 }
 
 /** A hotfix must be cut from production: none of its commits may come from development only. */
 export function hotfixLineageRule(production: string, development: string, offending: readonly CommitSummary[]): RuleResult {
   const rule = "Hotfix cut from production";
-  if (offending.length === 0) return { rule, outcome: "pass", detail: `No commit of this PR is in \`${development}\` without being in \`${production}\`.` };
+  if (offending.length === 0) return { rule, outcome: "pass", detail: `No commit of this PR is in ${code(development)} without being in ${code(production)}.` };
   return {
     rule,
     outcome: "fail",
-    detail: `${offending.length} commit${offending.length === 1 ? "" : "s"} of this PR ${offending.length === 1 ? "is" : "are"} in \`${development}\` but not in \`${production}\`: ${listCommits(offending)}.`,
-    fix: `Cut the hotfix branch from \`${production}\` (\`git switch -c hotfix/<name> origin/${production}\`), cherry-pick only the fix, and open a new PR.`,
+    detail: `${offending.length} commit${offending.length === 1 ? "" : "s"} of this PR ${offending.length === 1 ? "is" : "are"} in ${code(development)} but not in ${code(production)}: ${listCommits(offending)}.`,
+    fix: `Cut the hotfix branch from ${code(production)} (${code(`git switch -c hotfix/<name> origin/${production}`)}), cherry-pick only the fix, and open a new PR.`,
   };
 }

@@ -7,6 +7,7 @@ import semver from "semver";
 import type { ObservedCheck, RequiredCheck } from "./gate.js";
 import { latestByName } from "./gate.js";
 import { compilePattern, matches } from "./patterns.js";
+import { code } from "../render/markdown.js";
 
 // ---------------------------------------------------------------------------------------------
 // Rollback as roll-forward
@@ -50,7 +51,7 @@ export function detectRevert(
     pullNumber = Number(m[2]);
     break;
   }
-  return { tag, pullNumber, why: byTitle ? "GitHub's revert title" : `the \`${options.revertLabel}\` label` };
+  return { tag, pullNumber, why: byTitle ? "GitHub's revert title" : `the ${code(options.revertLabel)} label` };
 }
 
 // ---------------------------------------------------------------------------------------------

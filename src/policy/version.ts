@@ -8,6 +8,7 @@
  */
 import semver from "semver";
 import type { FlowKind } from "../config/schema.js";
+import { code, escapeInline } from "../render/markdown.js";
 
 export type Bump = "major" | "minor" | "patch";
 
@@ -134,8 +135,8 @@ export function decideBump(input: BumpInput): BumpDecision {
   const labelled = BUMP_ORDER.filter((b) => labels.has(input.labelNames[b]));
   const top = labelled[0];
   if (top) {
-    const others = labelled.length > 1 ? ` (it outranks ${labelled.slice(1).map((b) => `\`${input.labelNames[b]}\``).join(", ")})` : "";
-    return { bump: top, reason: `${cap(top)}: the PR carries the label \`${input.labelNames[top]}\`${others}.` };
+    const others = labelled.length > 1 ? ` (it outranks ${labelled.slice(1).map((b) => code(input.labelNames[b])).join(", ")})` : "";
+    return { bump: top, reason: `${cap(top)}: the PR carries the label ${code(input.labelNames[top])}${others}.` };
   }
   if (input.revert) return { bump: "patch", reason: "Patch: the PR is a rollback (a revert), released as a roll-forward." };
   if (BREAKING_TITLE.test(input.title.trim())) {
@@ -143,14 +144,14 @@ export function decideBump(input: BumpInput): BumpDecision {
   }
   if (BREAKING_BODY.test(input.body)) return { bump: "major", reason: "Major: the PR description contains `BREAKING CHANGE`." };
   const flow = input.flow;
-  if (flow?.kind === "sync") return { bump: "minor", reason: `Minor: a ${flow.name} of \`${input.source}\` into production.` };
-  if (flow?.kind === "hotfix") return { bump: "patch", reason: `Patch: the ${flow.name} \`${input.source}\`.` };
+  if (flow?.kind === "sync") return { bump: "minor", reason: `Minor: a ${escapeInline(flow.name)} of ${code(input.source)} into production.` };
+  if (flow?.kind === "hotfix") return { bump: "patch", reason: `Patch: the ${escapeInline(flow.name)} ${code(input.source)}.` };
   if (flow) {
-    return { bump: "patch", reason: `Patch: \`${input.source}\` took the ${flow.name} flow, which is neither a sync nor a hotfix.` };
+    return { bump: "patch", reason: `Patch: ${code(input.source)} took the ${escapeInline(flow.name)} flow, which is neither a sync nor a hotfix.` };
   }
   return {
     bump: "patch",
-    reason: `Patch: \`${input.source}\` is not an allowed flow into production (merged anyway, e.g. by an admin), so it is treated as a fix.`,
+    reason: `Patch: ${code(input.source)} is not an allowed flow into production (merged anyway, e.g. by an admin), so it is treated as a fix.`,
   };
 }
 

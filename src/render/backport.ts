@@ -1,13 +1,30 @@
 /** Texts of the backport feature: the backport PR body and the comments on the source PR. */
 import type { BackportKind } from "../policy/backport.js";
 import type { CommitSummary } from "../policy/gate.js";
-import { code, escapeInline, escapeText, inertMarkdown } from "./markdown.js";
+import { COMMENT_BODY, ISSUE_BODY, TITLE, clipInline, fitBody, fitList, fitTitle, minus } from "./limits.js";
+import { code, escapeInline, escapeText, inertMarkdown, mention, shellArg } from "./markdown.js";
 
 export const BACKPORT_MARKER = "<!-- branch-steward:backport -->";
 export const CONFLICT_MARKER = "<!-- branch-steward:backport-conflict -->";
 
 const short = (sha: string): string => sha.slice(0, 7);
-const commitLine = (c: CommitSummary): string => `- ${short(c.sha)} ${escapeText(c.title)}`;
+/** Commits listed in a backport body; the PR's Commits tab lists them all. */
+const LISTED = 50;
+const ITEM = { chars: 1_000 };
+const commitLine = (c: CommitSummary): string => `- ${short(c.sha)} ${clipInline(escapeText(c.title), ITEM)}`;
+const ALL_COMMITS = "see the Commits tab of this PR";
+const SHORTENED = `… shortened to fit a pull request description: ${ALL_COMMITS}.`;
+
+/** The backport PR's title: `[development] <title> (backport #12)`, the title shortened to fit. */
+export function renderBackportTitle(kind: BackportKind, p: { readonly development: string; readonly production: string; readonly number: number; readonly title: string }): string {
+  if (kind === "sync") return fitTitle(`Merge ${p.production} back after sync #${p.number}`, TITLE, { prefix: `[${p.development}] ` });
+  return fitTitle(p.title, TITLE, { prefix: `[${p.development}] `, suffix: ` (backport #${p.number})` });
+}
+
+/** The title of the tracking issue of a conflicting cherry-pick (the app finds it by this title). */
+export function renderPickConflictIssueTitle(source: number, target: string): string {
+  return fitTitle(target, TITLE, { prefix: `Backport #${source} to `, suffix: ": cherry-pick conflicts" });
+}
 
 export interface BackportBody {
   readonly kind: BackportKind;
@@ -16,6 +33,8 @@ export interface BackportBody {
   readonly development: string;
   readonly mergeCommitSha: string;
   readonly commits: readonly CommitSummary[];
+  /** How many commits the backport brings, when more than `commits` lists (GitHub's compare stops at 250). */
+  readonly totalCommits?: number;
   /** Commits on production beyond the source PR's own, which this backport also brings. */
   readonly extra: readonly CommitSummary[];
   readonly filesChanged: number;
@@ -31,15 +50,23 @@ export interface BackportBody {
 export function withReleaseLine(body: string, tag: string, url: string): string {
   const line = `Production release: [${escapeInline(tag)}](${url}).`;
   if (body.includes(line)) return body;
-  const cut = body.indexOf("\n\n");
-  return cut < 0 ? `${body}\n\n${line}` : `${body.slice(0, cut)}\n\n${line}${body.slice(cut)}`;
+  const room = fitBody(body, minus(ISSUE_BODY, `\n\n${line}`), SHORTENED);
+  const cut = room.indexOf("\n\n");
+  return cut < 0 ? `${room}\n\n${line}` : `${room.slice(0, cut)}\n\n${line}${room.slice(cut)}`;
+}
+
+/** Up to 50 commit lines, then how many more there are and where they all are. */
+function commitList(commits: readonly CommitSummary[], total: number): string[] {
+  const lines = fitList(commits.map(commitLine), { max: LISTED, more: (n) => `- … and ${n + total - commits.length} more: ${ALL_COMMITS}` });
+  return total > commits.length && lines.length === commits.length ? [...lines, `- … and ${total - commits.length} more: ${ALL_COMMITS}`] : lines;
 }
 
 export function renderBackportBody(b: BackportBody): string {
+  const total = Math.max(b.totalCommits ?? 0, b.commits.length);
   const what =
     b.kind === "sync"
       ? `Merges ${code(b.production)} back into ${code(b.development)} after the sync #${b.source.number}, so that ${code(b.production)} stays an ancestor of ${code(b.development)}.`
-      : `Backports #${b.source.number} (${escapeText(b.source.title)}) from ${code(b.production)} into ${code(b.development)}.`;
+      : `Backports #${b.source.number} (${clipInline(escapeText(b.source.title), ITEM)}) from ${code(b.production)} into ${code(b.development)}.`;
   const how =
     b.strategy === "cherry-pick"
       ? [`This branch is ${code(b.development)} plus the net change of the ${code(b.production)} merge commit ${short(b.mergeCommitSha)}, cherry-picked. ${code(b.production)} does not become an ancestor of ${code(b.development)} this way.`]
@@ -53,21 +80,21 @@ export function renderBackportBody(b: BackportBody): string {
     "",
     ...how,
     "",
-    `### Commits it brings (${b.commits.length})`,
-    ...(b.commits.length ? b.commits.slice(0, 50).map(commitLine) : ["- (none)"]),
-    ...(b.commits.length > 50 ? [`- … and ${b.commits.length - 50} more`] : []),
+    `### Commits it brings (${total})`,
+    ...(b.commits.length ? commitList(b.commits, total) : ["- (none)"]),
   ];
   if (b.extra.length) {
-    lines.push("", `### Also on ${code(b.production)} and not yet in ${code(b.development)}`, ...b.extra.slice(0, 50).map(commitLine));
+    lines.push("", `### Also on ${code(b.production)} and not yet in ${code(b.development)}`, ...commitList(b.extra, b.extra.length));
   }
   if (b.filesChanged === 0) {
     lines.push("", `No file changes: ${code(b.development)} already has this content; the PR only records the merge so the branches stay in line.`);
   }
   if (b.reviewerProblems.length) {
-    lines.push("", "### Reviewers that could not be requested", ...b.reviewerProblems.map((p) => `- ${escapeText(p, { mentions: true })}`));
+    const problems = b.reviewerProblems.map((p) => `- ${clipInline(escapeText(p, { mentions: true }), ITEM)}`);
+    lines.push("", "### Reviewers that could not be requested", ...fitList(problems, { max: 20, more: (n) => `- … and ${n} more` }));
   }
   lines.push("", "Opened by branch-steward. It is never merged automatically: a maintainer reviews and merges it.");
-  const body = lines.join("\n");
+  const body = fitBody(lines.join("\n"), ISSUE_BODY, SHORTENED);
   return b.release ? withReleaseLine(body, b.release.tag, b.release.url) : body;
 }
 
@@ -85,7 +112,8 @@ export function renderClosedByHuman(prNumber: number): string {
 }
 
 export function renderBackportFailed(reason: string): string {
-  return `${BACKPORT_MARKER}\n⚠️ branch-steward could not backport this PR: ${escapeText(reason)}\n\nFix the cause and comment \`/backport\` to retry.`;
+  const text = `${BACKPORT_MARKER}\n⚠️ branch-steward could not backport this PR: ${clipInline(escapeText(reason), { chars: 4_000 })}\n\nFix the cause and comment \`/backport\` to retry.`;
+  return fitBody(text, COMMENT_BODY);
 }
 
 export function renderConflict(branch: string, target: string): string {
@@ -95,12 +123,12 @@ export function renderConflict(branch: string, target: string): string {
     "",
     "```sh",
     "git fetch origin",
-    `git switch --track origin/${branch}`,
-    `git merge origin/${target}`,
+    `git switch --track ${shellArg(`origin/${branch}`)}`,
+    `git merge ${shellArg(`origin/${target}`)}`,
     "# fix the conflicted files, then",
     "git add -A",
     "git commit",
-    `git push origin ${branch}`,
+    `git push origin ${shellArg(branch)}`,
     "```",
     "",
     "For simple cases, GitHub's **Resolve conflicts** button does the same in the browser.",
@@ -108,7 +136,7 @@ export function renderConflict(branch: string, target: string): string {
 }
 
 export function renderNotCommand(login: string): string {
-  return `@${login} thanks — \`/backport\` is reserved for people with write access to this repository.`;
+  return `${mention(login)} thanks — \`/backport\` is reserved for people with write access to this repository.`;
 }
 
 export function renderPickConflictNote(target: string, where: string): string {
@@ -123,11 +151,11 @@ export function renderPickConflictIssue(source: number, target: string, mergeSha
     "",
     "```sh",
     "git fetch origin",
-    `git switch -c backport/${target}/pr-${source} origin/${target}`,
-    `git cherry-pick -m 1 ${mergeSha}   # drop "-m 1" if the commit has a single parent`,
+    `git switch -c ${shellArg(`backport/${target}/pr-${source}`)} ${shellArg(`origin/${target}`)}`,
+    `git cherry-pick -m 1 ${shellArg(mergeSha)}   # drop "-m 1" if the commit has a single parent`,
     "# fix the conflicted files, then",
     "git add -A && git cherry-pick --continue",
-    `git push origin backport/${target}/pr-${source}`,
+    `git push origin ${shellArg(`backport/${target}/pr-${source}`)}`,
     "```",
     "",
     `Then open a PR into ${code(target)} and close this issue.`,

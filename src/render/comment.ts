@@ -1,9 +1,15 @@
 /** The one status comment branch-steward keeps on each governed PR, found by its hidden marker. */
 import type { Evaluation } from "../policy/evaluation.js";
 import { checkName } from "../policy/evaluation.js";
-import { code, escapeText, inertMarkdown } from "./markdown.js";
+import { COMMENT_BODY, clipInline, fitBody, fitList, minus } from "./limits.js";
+import { code, escapeText, inertMarkdown, mention } from "./markdown.js";
 
 export const COMMENT_MARKER = "<!-- branch-steward -->";
+
+/** Failing rules listed in the comment; the check lists them all. */
+const LISTED = 20;
+/** One item never takes more than this: the check has the whole text. */
+const ITEM = { chars: 2_000 };
 
 export interface CommentLink {
   /** The PR's checks tab: stable across pushes, so the comment does not change with the SHA. */
@@ -13,15 +19,15 @@ export interface CommentLink {
 export function renderComment(evaluation: Evaluation, link: CommentLink): string {
   const icon = evaluation.status === "in_progress" ? "⏳" : evaluation.conclusion === "success" ? "✅" : evaluation.conclusion === "neutral" ? "➖" : "❌";
   const failing = evaluation.rules.filter((r) => r.outcome === "fail");
-  const lines = [
-    COMMENT_MARKER,
-    `${icon} **branch-steward**: ${escapeText(evaluation.headline)}`,
-    "",
-    ...failing.map((r) => `- ${inertMarkdown(r.fix ?? r.detail)}`),
-    ...(failing.length ? [""] : []),
-    `Details: [${code(checkName(evaluation.target))}](${link.checksUrl}). This comment is updated when the verdict changes.`,
-  ];
-  return lines.join("\n");
+  const check = `[${code(checkName(evaluation.target))}](${link.checksUrl})`;
+  const head = [COMMENT_MARKER, `${icon} **branch-steward**: ${clipInline(escapeText(evaluation.headline), ITEM)}`, ""];
+  const foot = `Details: ${check}. This comment is updated when the verdict changes.`;
+  const items = fitList(
+    failing.map((r) => `- ${clipInline(inertMarkdown(r.fix ?? r.detail), ITEM)}`),
+    { max: LISTED, limit: minus(COMMENT_BODY, `${head.join("\n")}\n\n\n${foot}`), more: (n) => `- … and ${n} more: see ${check}.` },
+  );
+  const lines = [...head, ...items, ...(items.length ? [""] : []), foot];
+  return fitBody(lines.join("\n"), COMMENT_BODY, `… shortened to fit a GitHub comment: see ${check}.`);
 }
 
 /** The comment for a PR that moved to a branch branch-steward does not govern. */
@@ -29,3 +35,7 @@ export function renderUngovernedComment(target: string): string {
   return [COMMENT_MARKER, `➖ **branch-steward**: this PR now targets ${code(target)}, which branch-steward does not govern.`].join("\n");
 }
 
+/** The answer to `/branch-steward recheck` from someone without write access. */
+export function renderRecheckNotAllowed(login: string): string {
+  return `${mention(login)} thanks — \`/branch-steward recheck\` is reserved for people with write access to this repository.`;
+}

@@ -101,11 +101,16 @@ export function inertMarkdown(markdown: string): string {
   return out;
 }
 
-/** GitHub limits check output summaries and texts to 65,535 characters. */
-export const CHECK_TEXT_LIMIT = 65_535;
+/** `@login` for a real GitHub login (letters, digits, hyphens); anything else is escaped text. */
+export function mention(login: string): string {
+  return /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/.test(login) ? `@${login}` : escapeText(login);
+}
 
-export function truncate(text: string, limit = CHECK_TEXT_LIMIT): string {
-  if (text.length <= limit) return text;
-  const note = "\n\n… (truncated)";
-  return text.slice(0, limit - note.length) + note;
+/**
+ * One shell word that a person can paste safely: names made of ordinary characters stay as they
+ * are, anything else is single-quoted (a branch name may hold `$(…)`, `;` or a backtick).
+ */
+export function shellArg(text: string): string {
+  if (/^[A-Za-z0-9._/@%+=:,-]+$/.test(text)) return text;
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }

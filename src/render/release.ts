@@ -5,16 +5,22 @@
  */
 import { METADATA_HEADER, REVERTED_BY_MARKER, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
 import type { ObservedCheck } from "../policy/gate.js";
-import { cell, escapeInline, inertMarkdown } from "./markdown.js";
+import type { ConfigIssue } from "../config/parse.js";
+import { COMMENT_BODY, RELEASE_BODY, RELEASE_NAME, clipInline, fitBody, fitList, fitTitle, minus } from "./limits.js";
+import { cell, code, escapeInline, inertMarkdown } from "./markdown.js";
 
 export const RELEASE_COMMENT_MARKER = "<!-- branch-steward:release -->";
 const RELEASE_NOTES_MARKER = "<!-- branch-steward:release-notes -->";
 const COMMIT_LIMIT = 30;
 const IGNORED_LIMIT = 10;
+/** Config problems named in the "not released" comment; the check of any governed PR lists them all. */
+const CONFIG_ISSUES_LIMIT = 20;
+/** One sentence of user-influenced text (a bump reason, a problem) never takes more than this. */
+const SENTENCE = { chars: 4_000 };
 
 /** The annotated tag's message: one line for `git tag -n`, then the metadata as JSON. */
 export function renderTagMessage(meta: TagMetadata, title: string): string {
-  const line = `${meta.tag}: ${title.replace(/\s+/g, " ").trim()} (#${meta.pull})`.slice(0, 200);
+  const line = fitTitle(title, { chars: 200 }, { prefix: `${meta.tag}: `, suffix: ` (#${meta.pull})` });
   return `${line}\n\n${METADATA_HEADER}\n${JSON.stringify(meta, null, 2)}\n`;
 }
 
@@ -25,7 +31,9 @@ const when = (iso: string): string => iso.replace("T", " ").replace(/(\.\d+)?Z$/
 const user = (login: string | null): string => (login ? `@${login}` : "unknown");
 
 export const releaseUrl = (repoHtmlUrl: string, tag: string): string => `${repoHtmlUrl}/releases/tag/${encodeURIComponent(tag)}`;
-export const compareUrl = (repoHtmlUrl: string, base: string, head: string): string => `${repoHtmlUrl}/compare/${base}...${head}`;
+/** A ref in a URL path: reserved characters encoded, `/` kept. */
+const refPath = (ref: string): string => encodeURIComponent(ref).replace(/%2F/g, "/");
+export const compareUrl = (repoHtmlUrl: string, base: string, head: string): string => `${repoHtmlUrl}/compare/${refPath(base)}...${refPath(head)}`;
 
 function result(checks: readonly ObservedCheck[]): string {
   if (checks.length === 0) return "— not reported";
@@ -45,33 +53,33 @@ function result(checks: readonly ObservedCheck[]): string {
 
 /** The GitHub Release body. */
 export function renderReleaseNotes(n: ReleaseNotesData): string {
-  const lines: string[] = [RELEASE_NOTES_MARKER, `## ${n.tag}`, ""];
+  const tag = escapeInline(n.tag);
+  const lines: string[] = [RELEASE_NOTES_MARKER, `## ${tag}`, ""];
+  const compare = n.previous ? `[compare ${escapeInline(n.previous)}...${tag}](${compareUrl(n.repoHtmlUrl, n.previous, n.tag)})` : null;
   if (n.previous) {
-    lines.push(
-      `**Previous version:** [${n.previous}](${releaseUrl(n.repoHtmlUrl, n.previous)}) · [compare ${n.previous}...${n.tag}](${compareUrl(n.repoHtmlUrl, n.previous, n.tag)})  `,
-    );
+    lines.push(`**Previous version:** [${escapeInline(n.previous)}](${releaseUrl(n.repoHtmlUrl, n.previous)}) · ${compare}  `);
   } else {
     lines.push("**Previous version:** none, this is the first version.  ");
   }
-  lines.push(`**Bump:** ${inertMarkdown(n.bumpReason)}`, "");
+  lines.push(`**Bump:** ${clipInline(inertMarkdown(n.bumpReason), SENTENCE)}`, "");
   if (n.reverts) {
     lines.push(
       n.reverts.tag
-        ? `⏪ **Reverts ${n.reverts.tag}** ([release](${releaseUrl(n.repoHtmlUrl, n.reverts.tag)})): a rollback released as a roll-forward.`
-        : `⏪ **A rollback** (${n.reverts.why}), but branch-steward could not tell which release it reverts: name it as \`vX.Y.Z\` or \`Reverts #N\` in the PR description.`,
+        ? `⏪ **Reverts ${escapeInline(n.reverts.tag)}** ([release](${releaseUrl(n.repoHtmlUrl, n.reverts.tag)})): a rollback released as a roll-forward.`
+        : `⏪ **A rollback** (${inertMarkdown(n.reverts.why)}), but branch-steward could not tell which release it reverts: name it as \`vX.Y.Z\` or \`Reverts #N\` in the PR description.`,
       "",
     );
   }
   if (n.bypass) {
     lines.push(
-      `⚠️ merged without a passing branch-steward check: \`${n.bypass.check}\` on the PR head was ${n.bypass.conclusion ? `\`${n.bypass.conclusion}\`` : "missing or not finished"} at merge time.`,
+      `⚠️ merged without a passing branch-steward check: ${code(n.bypass.check)} on the PR head was ${n.bypass.conclusion ? code(n.bypass.conclusion) : "missing or not finished"} at merge time.`,
       "",
     );
   }
 
   const p = n.pull;
   lines.push("### Merged", "");
-  lines.push(`[#${p.number} ${inline(p.title)}](${p.url}) by ${user(p.author)}${n.flow ? ` (${n.flow} flow)` : ""}.  `);
+  lines.push(`[#${p.number} ${inline(clipInline(p.title, SENTENCE))}](${p.url}) by ${user(p.author)}${n.flow ? ` (${n.flow} flow)` : ""}.  `);
   lines.push(`Merged by ${user(p.mergedBy)}${p.mergedAt ? ` at ${when(p.mergedAt)}` : ""} as \`${short(n.mergeSha)}\` (PR head \`${short(n.headSha)}\`).  `);
   lines.push(p.approvers.length ? `Approved by ${p.approvers.map(user).join(", ")}.` : "Approved by: nobody (no approving review).", "");
 
@@ -79,66 +87,82 @@ export function renderReleaseNotes(n: ReleaseNotesData): string {
   if (!n.validationFlow) {
     lines.push(`No validation checks are configured for ${n.flow ? `the ${n.flow} flow` : "this merge"}.`, "");
   } else {
-    lines.push(`Required checks of the ${n.validationFlow} flow.`, "");
+    lines.push(`Required checks of the ${escapeInline(n.validationFlow)} flow.`, "");
     lines.push(`| Check | On the PR head \`${short(n.headSha)}\` | On the merge commit \`${short(n.mergeSha)}\` |`, "| --- | --- | --- |");
     for (const row of n.evidence) {
-      lines.push(`| \`${cell(row.name)}\`${row.app ? ` (from ${cell(row.app)})` : ""} | ${result(row.head)} | ${result(row.merge)} |`);
+      lines.push(`| ${cell(code(row.name))}${row.app ? ` (from ${cell(escapeInline(row.app))})` : ""} | ${result(row.head)} | ${result(row.merge)} |`);
     }
     lines.push("");
     if (n.runningOnMerge.length) {
       lines.push(
-        `⏳ Still running on the merge commit: ${n.runningOnMerge.map((c) => `\`${c}\``).join(", ")}. These notes are updated when they complete.`,
+        `⏳ Still running on the merge commit: ${n.runningOnMerge.map(code).join(", ")}. These notes are updated when they complete.`,
         "",
       );
     }
   }
 
-  lines.push(`### Included since ${n.previous ?? "the beginning"}`, "");
+  lines.push(`### Included since ${n.previous ? escapeInline(n.previous) : "the beginning"}`, "");
   if (n.includedPulls.length) {
     lines.push(`Pull requests: ${n.includedPulls.map((i) => (i.title ? `#${i.number} ${inline(i.title)}` : `#${i.number}`)).join("; ")}.`, "");
   }
   const shown = n.commits.slice(0, COMMIT_LIMIT);
   lines.push(`Commits (${n.totalCommits}):`, "");
-  for (const c of shown) lines.push(`- \`${short(c.sha)}\` ${inline(c.message.split("\n")[0] ?? "")}${c.author ? ` (${user(c.author)})` : ""}`);
+  for (const c of shown) lines.push(`- \`${short(c.sha)}\` ${inline(clipInline(c.message.split("\n")[0] ?? "", SENTENCE))}${c.author ? ` (${user(c.author)})` : ""}`);
   if (n.totalCommits > shown.length) {
     const more = n.totalCommits - shown.length;
-    lines.push(`- … and ${more} more${n.previous ? `: [compare ${n.previous}...${n.tag}](${compareUrl(n.repoHtmlUrl, n.previous, n.tag)})` : ""}`);
+    lines.push(`- … and ${more} more commit${more === 1 ? "" : "s"}${compare ? `: ${compare}` : ""}`);
   }
   lines.push("");
 
   const footer = ["Tagged by branch-steward on the merge commit."];
   if (n.ignoredTags.length) {
-    const listed = n.ignoredTags.slice(0, IGNORED_LIMIT).map((t) => `\`${t}\``).join(", ");
+    const listed = n.ignoredTags.slice(0, IGNORED_LIMIT).map((t) => code(clipInline(t, { chars: 100 }))).join(", ");
     const more = n.ignoredTags.length > IGNORED_LIMIT ? ` and ${n.ignoredTags.length - IGNORED_LIMIT} more` : "";
     footer.push(`ignored tags: ${listed}${more} (not \`<prefix><semver>\`).`);
   }
   lines.push("---", `<sub>${footer.join(" ")}</sub>`);
-  let body = lines.join("\n");
-  for (const tag of n.revertedBy) body = withRevertedBy(body, tag, n.repoHtmlUrl);
+  // Room is kept for the "reverted by" lines, which come last and must never be cut.
+  const reverted = n.revertedBy.reduce((text, by) => `${text}${revertedByText(by, n.repoHtmlUrl)}`, "");
+  const notice = `… shortened: GitHub limits release notes to 125,000 characters.${compare ? ` Every change: ${compare}.` : ""}`;
+  let body = fitBody(lines.join("\n"), minus(RELEASE_BODY, reverted), notice);
+  for (const by of n.revertedBy) body = withRevertedBy(body, by, n.repoHtmlUrl);
   return body;
 }
+
+const revertedByText = (byTag: string, repoHtmlUrl: string): string =>
+  `\n\n${REVERTED_BY_MARKER}${byTag} -->\n⏪ **Reverted by [${escapeInline(byTag)}](${releaseUrl(repoHtmlUrl, byTag)}).**`;
 
 /** The reverted release's body with a line pointing to the release that reverts it (idempotent). */
 export function withRevertedBy(body: string, byTag: string, repoHtmlUrl: string): string {
   const marker = `${REVERTED_BY_MARKER}${byTag} -->`;
   if (body.includes(marker)) return body;
-  return `${body.trimEnd()}\n\n${marker}\n⏪ **Reverted by [${byTag}](${releaseUrl(repoHtmlUrl, byTag)}).**`;
+  const line = revertedByText(byTag, repoHtmlUrl);
+  return `${fitBody(body.trimEnd(), minus(RELEASE_BODY, line), "… shortened: GitHub limits release notes to 125,000 characters.")}${line}`;
 }
 
 /** The one comment on the merged PR: its version, or why it has none. */
 export function renderReleaseComment(r: { tag: string; releaseUrl: string; previous: string | null; bumpReason: string; reverts?: string | null }): string {
-  return [
+  const text = [
     RELEASE_COMMENT_MARKER,
     `<!-- branch-steward:version ${r.tag} -->`,
-    `🏷️ **branch-steward**: released as **[${r.tag}](${r.releaseUrl})**${r.previous ? ` (previous: ${r.previous})` : ""}.`,
+    `🏷️ **branch-steward**: released as **[${escapeInline(r.tag)}](${r.releaseUrl})**${r.previous ? ` (previous: ${escapeInline(r.previous)})` : ""}.`,
     "",
-    r.bumpReason + (r.reverts ? ` It reverts ${r.reverts}.` : ""),
+    clipInline(inertMarkdown(r.bumpReason), SENTENCE) + (r.reverts ? ` It reverts ${escapeInline(r.reverts)}.` : ""),
   ].join("\n");
+  return fitBody(text, COMMENT_BODY, `… shortened to fit a GitHub comment: see [the release](${r.releaseUrl}).`);
 }
 
 /** The comment when this merge could not be versioned: loud, with what to do. */
 export function renderReleaseProblemComment(problem: string, fix: string): string {
-  return [RELEASE_COMMENT_MARKER, `⚠️ **branch-steward**: this merge was **not** tagged or released.`, "", problem, "", fix].join("\n");
+  const text = [RELEASE_COMMENT_MARKER, `⚠️ **branch-steward**: this merge was **not** tagged or released.`, "", clipInline(inertMarkdown(problem), SENTENCE), "", clipInline(inertMarkdown(fix), SENTENCE)];
+  return fitBody(text.join("\n"), COMMENT_BODY);
+}
+
+/** The problem sentence for an invalid config: each key path quoted exactly, each message as text. */
+export function renderConfigProblem(issues: readonly ConfigIssue[]): string {
+  const named = issues.map((i) => (i.path ? `${code(clipInline(i.path, { chars: 200 }))}: ${escapeInline(clipInline(i.message, { chars: 300 }))}` : escapeInline(clipInline(i.message, { chars: 300 }))));
+  const listed = fitList(named, { max: CONFIG_ISSUES_LIMIT, separator: "; ", more: (n) => `and ${n} more (the branch-steward check of any governed PR lists them all)` });
+  return `The configuration is invalid: ${listed.join("; ")}.`;
 }
 
 /** The version a release comment names (to find the release a revert PR points to). */
@@ -146,4 +170,4 @@ export function versionInReleaseComment(body: string): string | null {
   return body.match(/<!-- branch-steward:version (\S+) -->/)?.[1] ?? null;
 }
 
-export const releaseName = (tag: string, title: string): string => `${tag}: ${title.replace(/\s+/g, " ").trim()}`.slice(0, 120);
+export const releaseName = (tag: string, title: string): string => fitTitle(title, RELEASE_NAME, { prefix: `${tag}: ` });

@@ -1,8 +1,9 @@
 /**
- * Markdown and HTML injection: branch names, PR and commit titles and check names are chosen by
- * whoever opens a PR, pushes a commit or reports a check. Whatever they contain, the check
- * summary, the PR comment and the backport body must not gain raw HTML, mentions, links with
- * odd schemes, images, extra table columns or new lines/blocks.
+ * Markdown and HTML injection: branch names, PR and commit titles, check names and config keys are
+ * chosen by whoever opens a PR, pushes a commit, reports a check or edits the config. Whatever they
+ * contain, the check summary, the PR comment, the backport PR, the release notes and the release
+ * comments must not gain raw HTML, mentions, links with odd schemes, images, extra table columns
+ * or new lines/blocks.
  *
  * `hazards()` is a conservative reading of GitHub-flavoured markdown (CommonMark escapes and code
  * spans, GFM table pipes); it flags what could render as markup outside code.
@@ -11,10 +12,13 @@ import fc from "fast-check";
 import { parseConfig } from "../../src/config/parse.js";
 import { evaluatePullRequest, retargetedEvaluation, type Evaluation } from "../../src/policy/evaluation.js";
 import type { ObservedCheck } from "../../src/policy/gate.js";
-import { renderBackportBody, renderBackportFailed, type BackportBody } from "../../src/render/backport.js";
+import type { ReleaseNotesData } from "../../src/policy/release.js";
+import { decideBump } from "../../src/policy/version.js";
+import { renderBackportBody, renderBackportFailed, renderBackportTitle, renderConflict, type BackportBody } from "../../src/render/backport.js";
 import { renderCheck } from "../../src/render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../../src/render/comment.js";
 import { code, escapeInline, escapeText, inertMarkdown } from "../../src/render/markdown.js";
+import { RELEASE_COMMENT_MARKER, renderConfigProblem, renderReleaseComment, renderReleaseNotes, renderReleaseProblemComment } from "../../src/render/release.js";
 
 const PAYLOADS = [
   "</details><img src=x onerror=alert(1)>",
@@ -287,5 +291,88 @@ describe("the backport body", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("config keys", () => {
+  it.each(PAYLOADS)("stay inert in the check and the comment with the key %j", (payload) => {
+    const route = { baseRepo: "acme/forecast", headRepo: "acme/forecast", source: "feature/x", target: "development" };
+    const e = evaluatePullRequest(route, parseConfig({ [payload]: 1, backport: { [payload]: true } })) as Evaluation;
+    expect(e.rules.length).toBeGreaterThan(0);
+    expect(hazards(renderCheck(e).summary)).toEqual(clean);
+    expect(hazards(renderComment(e, { checksUrl: "https://github.com/acme/forecast/pull/7/checks" }))).toEqual(clean);
+  });
+});
+
+describe("the release notes and comments", () => {
+  const MARKERS = [RELEASE_COMMENT_MARKER, "<!-- branch-steward:release-notes -->", "<!-- branch-steward:version v1.0.1 -->"];
+  const LOGINS = ["@alice", "@bob", "@carol"];
+  /** The renderer's own `<sub>`/`<br>` and the mentions of real logins are intended. */
+  const releaseHazards = (body: string): Hazards => {
+    const h = hazards(body, MARKERS);
+    return { ...h, html: h.html.filter((t) => !/^<\/?(sub|br)>/.test(t)), mentions: h.mentions.filter((m) => !LOGINS.some((l) => m.startsWith(l))) };
+  };
+  const reason = (source: string) =>
+    decideBump({ flow: { name: "hotfix", kind: "hotfix" }, source, title: "t", body: "", labels: [], labelNames: { major: "m", minor: "n", patch: "p", revert: "r" }, revert: false }).reason;
+  const check = (name: string, reporter: string): ObservedCheck => ({ source: "check_run", name, reporter, status: "completed", conclusion: "failure", url: "https://ci.example/1", startedAt: "2026-01-01T00:00:00Z", completedAt: "2026-01-01T00:01:00Z", id: 1 });
+  const notes = (text: string): ReleaseNotesData => ({
+    repoHtmlUrl: "https://github.com/acme/forecast",
+    tag: "v1.0.1",
+    previous: "v1.0.0",
+    bumpReason: reason(`hotfix/${text}`),
+    pull: { number: 3, title: text, url: "https://github.com/acme/forecast/pull/3", author: "alice", mergedBy: "bob", mergedAt: "2026-01-01T00:02:00Z", approvers: ["carol"] },
+    flow: "hotfix",
+    mergeSha: "a".repeat(40),
+    headSha: "b".repeat(40),
+    includedPulls: [{ number: 2, title: text }],
+    commits: [{ sha: "c".repeat(40), message: `${text}\n\nbody`, author: "alice", parents: [] }],
+    totalCommits: 40,
+    evidence: [{ name: text, app: text, head: [check(text, text)], merge: [] }],
+    validationFlow: "hotfix",
+    runningOnMerge: [text],
+    bypass: { check: `branch-steward / ${text}`, conclusion: "failure" },
+    reverts: { tag: null, why: `the ${code(text)} label` },
+    revertedBy: [],
+    ignoredTags: [text],
+  });
+
+  it.each(PAYLOADS)("the notes stay inert with %j as title, branch, check, tag and commit", (payload) => {
+    expect(releaseHazards(renderReleaseNotes(notes(payload)))).toEqual(clean);
+  });
+
+  it("the notes stay inert for fuzzed text", () => {
+    fc.assert(
+      fc.property(userText, (text) => {
+        expect(releaseHazards(renderReleaseNotes(notes(text)))).toEqual(clean);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it.each(PAYLOADS)("the release comment quotes the branch %j and stays inert", (payload) => {
+    const body = renderReleaseComment({ tag: "v1.0.1", releaseUrl: "https://github.com/acme/forecast/releases/tag/v1.0.1", previous: "v1.0.0", bumpReason: reason(`hotfix/${payload}`), reverts: null });
+    expect(releaseHazards(body)).toEqual(clean);
+    expect(body).toContain(code(`hotfix/${payload}`));
+  });
+
+  it.each(PAYLOADS)("the not-released comment stays inert with the config key %j", (payload) => {
+    const problem = renderConfigProblem([{ path: `backport.${payload}`, message: `unknown key "${payload}"` }]);
+    expect(releaseHazards(renderReleaseProblemComment(problem, "Fix .github/branch-steward.yml on the default branch."))).toEqual(clean);
+    expect(problem).toContain(code(`backport.${payload}`));
+  });
+});
+
+describe("the backport PR title and conflict commands", () => {
+  it.each(PAYLOADS)("the title stays one line within 256 characters with %j", (payload) => {
+    const title = renderBackportTitle("hotfix", { development: "development", production: "production", number: 12, title: payload.repeat(40) });
+    expect(title.length).toBeLessThanOrEqual(256);
+    expect(title).not.toMatch(/[\r\n]/);
+    expect(title.endsWith(" (backport #12)")).toBe(true);
+  });
+
+  it.each(PAYLOADS)("the conflict comment keeps its commands in one fence with the branch %j", (payload) => {
+    const body = renderConflict(`backport/${payload}`, `dev${payload}`);
+    expect(body.split("\n").filter((l) => /^```/.test(l))).toHaveLength(2);
+    expect(hazards(body, ["<!-- branch-steward:backport-conflict -->"])).toEqual(clean);
   });
 });

@@ -6,7 +6,6 @@ import {
   backportBranch,
   backportLabels,
   backportPeople,
-  backportTitle,
   backportTrigger,
   nextBackportStep,
   sourceOfBackportBranch,
@@ -109,10 +108,5 @@ describe("people and labels", () => {
   it("labels the backport and copies the selected labels", () => {
     const c = config({ backport: { copy_labels: ["severity:*", "security"] } });
     expect(backportLabels(merged({ labels: ["severity:high", "security", "wip"] }), c)).toEqual(["backport", "severity:high", "security"]);
-  });
-
-  it("titles backports after the original", () => {
-    expect(backportTitle(merged(), DEFAULT_CONFIG, "hotfix")).toBe("[development] Fix drift threshold (backport #12)");
-    expect(backportTitle(merged(), DEFAULT_CONFIG, "sync")).toBe("[development] Merge production back after sync #12");
   });
 });

@@ -3,6 +3,7 @@ import type { Core } from "../core.js";
 import { now } from "../core.js";
 import { HttpError, validationFailed } from "../errors.js";
 import { emitEvent } from "../events.js";
+import { checkRunOutput } from "../limits.js";
 import { checkRunJson, checkSuiteJson, commitJson, repoApiUrl } from "../serialize.js";
 import type { Account, AppRef, CheckConclusion, CheckOutput, CheckRun, CheckStatus, CheckSuite, CommitStatus, RepoState, StatusState } from "../state.js";
 
@@ -22,6 +23,7 @@ export interface CheckRunInput {
 }
 
 function validate(input: CheckRunInput): void {
+  checkRunOutput(input.output);
   if (input.status !== undefined && !STATUSES.includes(input.status)) {
     throw validationFailed({ resource: "CheckRun", code: "invalid", field: "status" });
   }

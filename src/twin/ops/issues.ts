@@ -3,6 +3,7 @@ import type { Core } from "../core.js";
 import { now } from "../core.js";
 import { HttpError, notFound, validationFailed } from "../errors.js";
 import { emitEvent } from "../events.js";
+import { TEXT_LIMITS, checkIssueText, checkLength } from "../limits.js";
 import { commentJson, issueJson, labelJson, pullJson, userJson } from "../serialize.js";
 import type { Account, AppRef, IssueComment, IssueState, Label, RepoState } from "../state.js";
 import { permissionOf } from "../state.js";
@@ -24,6 +25,7 @@ export function ensureLabel(core: Core, repo: RepoState, name: string): Label {
   const key = name.toLowerCase();
   let label = repo.labels.get(key);
   if (!label) {
+    checkLength("Label", "name", name, TEXT_LIMITS.labelName);
     label = { id: core.world.newId(), name, color: DEFAULT_LABEL_COLOR, description: null, default: false };
     repo.labels.set(key, label);
   }
@@ -39,6 +41,8 @@ export interface IssueInput {
 
 export function createIssue(core: Core, repo: RepoState, input: IssueInput, actor: Account): IssueState {
   if (!input.title) throw validationFailed({ resource: "Issue", code: "missing_field", field: "title" });
+  checkIssueText(input);
+  for (const name of input.labels ?? []) checkLength("Label", "name", name, TEXT_LIMITS.labelName);
   const timestamp = now(core);
   const issue: IssueState = {
     id: core.world.newId(),
@@ -67,6 +71,7 @@ export function updateIssue(
   input: { title?: string; body?: string | null; state?: "open" | "closed" },
   actor: Account,
 ): void {
+  checkIssueText(input);
   if (issue.pull) {
     if (input.state === "closed") closePull(core, repo, issue, actor);
     if (input.state === "open") reopenPull(core, repo, issue, actor);
@@ -96,6 +101,7 @@ export function updateIssue(
 
 export function addComment(core: Core, repo: RepoState, issue: IssueState, body: string, actor: Account, viaApp: AppRef | null): IssueComment {
   if (!body) throw validationFailed({ resource: "IssueComment", code: "missing_field", field: "body" });
+  checkLength("IssueComment", "body", body, TEXT_LIMITS.body);
   const timestamp = now(core);
   const comment: IssueComment = { id: core.world.newId(), issueNumber: issue.number, user: actor, body, createdAt: timestamp, updatedAt: timestamp, viaApp };
   repo.comments.set(comment.id, comment);
@@ -104,6 +110,7 @@ export function addComment(core: Core, repo: RepoState, issue: IssueState, body:
 }
 
 export function editComment(core: Core, repo: RepoState, comment: IssueComment, body: string, actor: Account): void {
+  checkLength("IssueComment", "body", body, TEXT_LIMITS.body);
   const from = comment.body;
   comment.body = body;
   comment.updatedAt = now(core);
@@ -126,6 +133,8 @@ function emitComment(core: Core, repo: RepoState, comment: IssueComment, action:
 }
 
 export function addLabels(core: Core, repo: RepoState, issue: IssueState, names: string[], actor: Account): void {
+  // All or nothing: a name over the limit refuses the whole request.
+  for (const name of names) if (!repo.labels.has(name.toLowerCase())) checkLength("Label", "name", name, TEXT_LIMITS.labelName);
   for (const name of names) {
     const label = ensureLabel(core, repo, name);
     if (issue.labels.some((l) => l.toLowerCase() === label.name.toLowerCase())) continue;

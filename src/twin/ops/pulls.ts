@@ -4,6 +4,7 @@ import { now } from "../core.js";
 import { HttpError, validationFailed } from "../errors.js";
 import { emitEvent } from "../events.js";
 import { commitsBetween, isAncestor, mergeTrees } from "../git.js";
+import { checkIssueText } from "../limits.js";
 import { branchTip, pullJson, reviewJson, userJson } from "../serialize.js";
 import type { Account, IssueState, PullState, RepoState, Review } from "../state.js";
 import { permissionOf } from "../state.js";
@@ -51,6 +52,7 @@ export interface OpenPullInput {
 }
 
 export function openPull(core: Core, repo: RepoState, input: OpenPullInput): IssueState {
+  checkIssueText(input);
   const baseTip = branchTip(repo, input.baseRef);
   const headTip = branchTip(input.headRepo, input.headRef);
   if (!baseTip) throw validationFailed({ resource: "PullRequest", field: "base", code: "invalid" });
@@ -106,6 +108,7 @@ export interface UpdatePullInput {
 
 /** `PATCH /pulls/{n}`: one `edited` event for title/body/base changes, then closed/reopened. */
 export function updatePull(core: Core, repo: RepoState, issue: IssueState, input: UpdatePullInput, actor: Account): void {
+  checkIssueText(input);
   const pull = pullOf(issue);
   const changes: Record<string, unknown> = {};
   if (input.base !== undefined && input.base !== pull.baseRef) {

@@ -3,6 +3,7 @@ import type { Core } from "../core.js";
 import { now } from "../core.js";
 import { HttpError, validationFailed } from "../errors.js";
 import { emitEvent } from "../events.js";
+import { TEXT_LIMITS, checkLength } from "../limits.js";
 import { releaseJson } from "../serialize.js";
 import type { Account, Release, RepoState } from "../state.js";
 import { applyRefChange, resolveCommit } from "./refs.js";
@@ -18,6 +19,7 @@ export interface ReleaseInput {
 
 export function createRelease(core: Core, repo: RepoState, input: ReleaseInput, actor: Account): Release {
   if (!input.tagName) throw validationFailed({ resource: "Release", code: "missing_field", field: "tag_name" });
+  checkLength("Release", "body", input.body, TEXT_LIMITS.releaseBody);
   const tagName = input.tagName;
   if ([...repo.releases.values()].some((r) => r.tagName === tagName)) {
     throw validationFailed({ resource: "Release", code: "already_exists", field: "tag_name" });
@@ -42,6 +44,7 @@ export function createRelease(core: Core, repo: RepoState, input: ReleaseInput, 
 }
 
 export function updateRelease(core: Core, repo: RepoState, release: Release, input: ReleaseInput, actor: Account): void {
+  checkLength("Release", "body", input.body, TEXT_LIMITS.releaseBody);
   const tagName = input.tagName;
   if (tagName !== undefined && tagName !== release.tagName && [...repo.releases.values()].some((r) => r.tagName === tagName)) {
     throw validationFailed({ resource: "Release", code: "already_exists", field: "tag_name" });

@@ -1,0 +1,36 @@
+/** The status comment within GitHub's 65,536 characters, marker first, pointing to the check for the rest. */
+import type { Evaluation, RuleResult } from "../../src/policy/evaluation.js";
+import { COMMENT_MARKER, renderComment, renderRecheckNotAllowed } from "../../src/render/comment.js";
+import { COMMENT_BODY } from "../../src/render/limits.js";
+
+const link = { checksUrl: "https://github.com/acme/forecast/pull/7/checks" };
+const evaluation = (rules: RuleResult[], headline = "blocked: 2,000 problems"): Evaluation => ({
+  target: "development",
+  status: "completed",
+  conclusion: "failure",
+  title: "Blocked",
+  headline,
+  rules,
+  configIssues: [],
+});
+const failing = (n: number, size = 50): RuleResult[] => Array.from({ length: n }, (_, i) => ({ rule: "Configuration", outcome: "fail", detail: `problem ${i} ${"x".repeat(size)}` }));
+
+it("lists at most 20 failing rules and points to the check for the rest", () => {
+  const body = renderComment(evaluation(failing(2_000)), link);
+  expect(body.split("\n")[0]).toBe(COMMENT_MARKER);
+  expect(body.split("\n").filter((l) => l.startsWith("- problem "))).toHaveLength(20);
+  expect(body).toContain("- … and 1980 more: see [`branch-steward / development`](https://github.com/acme/forecast/pull/7/checks).");
+  expect(body.endsWith("This comment is updated when the verdict changes.")).toBe(true);
+});
+
+it("stays within 65,536 characters however long each rule is", () => {
+  const body = renderComment(evaluation(failing(30, 20_000), `blocked ${"y".repeat(100_000)}`), link);
+  expect(body.length).toBeLessThanOrEqual(COMMENT_BODY.chars);
+  expect(body.split("\n")[0]).toBe(COMMENT_MARKER);
+  expect(body).toContain("https://github.com/acme/forecast/pull/7/checks");
+});
+
+it("mentions only a real login in the recheck refusal", () => {
+  expect(renderRecheckNotAllowed("dave")).toMatch(/^@dave thanks/);
+  expect(renderRecheckNotAllowed("x <img src=x>")).toMatch(/^x \\<img src=x\\> thanks/);
+});

@@ -1,0 +1,142 @@
+/**
+ * Verdicts first. Probot spaces an installation's writes one at a time, ≥ 1 s apart (comments
+ * and other notifying writes ≥ 3 s), first come first served. Thirty courtesy writes queued
+ * there (replies, reactions, labels) would hold a check run back by a minute and more.
+ *
+ * The courtesy gate sits in front of that queue, per installation, in this process:
+ * - a verdict write (creating or updating a check run) goes straight to the queue;
+ * - a courtesy write (any write made inside `courtesy(…)`) waits for its turn in a line of one:
+ *   it starts once the previous courtesy write has settled and no verdict write is pending.
+ * So at most one courtesy write sits in Probot's queue, and a verdict waits behind it at most.
+ * Each wait is bounded by `maxHoldMs` (a stuck request or an endless stream of verdicts delays
+ * courtesy writes, never stops them). Reads are never held.
+ *
+ * Install it on the Octokit class Probot builds its clients from (`withCourtesyGate`). Without
+ * it, or with the write throttle off (nothing to jump), `courtesy(…)` changes nothing. Replicas
+ * each gate their own writes; Probot's queue itself is per process unless it runs on Redis.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Octokit } from "@octokit/core";
+
+/** Default bound of each wait: a few of Probot's write slots. */
+export const DEFAULT_MAX_HOLD_MS = 10_000;
+
+const courtesyScope = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `work` with every GitHub write it makes marked as courtesy (check-run writes stay
+ * verdicts). The one call to route a comment, reaction, label, assignee or reviewer write:
+ * `await courtesy(() => octokit.rest.issues.addLabels(…))`.
+ */
+export function courtesy<T>(work: () => Promise<T>): Promise<T> {
+  return courtesyScope.run(true, work);
+}
+
+/** Whether the caller is inside `courtesy(…)`. */
+export const inCourtesy = (): boolean => courtesyScope.getStore() === true;
+
+const CHECK_RUN_WRITE = /^\/repos\/[^/]+\/[^/]+\/check-runs(?:\/[^/]+)?$/;
+
+/** Creating (`POST …/check-runs`) or updating (`PATCH …/check-runs/{id}`) a check run. */
+export function isVerdictWrite(method: string, url: string): boolean {
+  if (method !== "POST" && method !== "PATCH") return false;
+  return CHECK_RUN_WRITE.test(new URL(url, "http://github.test").pathname);
+}
+
+const isWrite = (method: string): boolean => method !== "GET" && method !== "HEAD";
+
+/** Resolves when `promise` settles or `ms` have passed, whichever comes first. */
+function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}
+
+/** One installation's gate. */
+export class CourtesyLane {
+  #verdicts = 0;
+  /** Resolves when the pending verdicts reach zero; exists while some are pending. */
+  #clear: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Resolves when the last courtesy write in line has released its turn. */
+  #line: Promise<void> = Promise.resolve();
+
+  constructor(readonly maxHoldMs: number = DEFAULT_MAX_HOLD_MS) {}
+
+  /** Verdict writes pending (waiting in Probot's queue or in flight). */
+  get verdictsPending(): number {
+    return this.#verdicts;
+  }
+
+  /** A verdict write: sent at once; courtesy writes hold back until every pending one settles. */
+  async verdict<T>(send: () => Promise<T>): Promise<T> {
+    if (this.#verdicts++ === 0) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#clear = { promise, resolve };
+    }
+    try {
+      return await send();
+    } finally {
+      if (--this.#verdicts === 0) {
+        this.#clear?.resolve();
+        this.#clear = undefined;
+      }
+    }
+  }
+
+  /** A courtesy write: after the previous one has settled and no verdict is pending (each wait ≤ maxHoldMs). */
+  async courtesy<T>(send: () => Promise<T>): Promise<T> {
+    const previous = this.#line;
+    let release!: () => void;
+    this.#line = new Promise<void>((r) => (release = r));
+    await previous; // never rejects
+    if (this.#clear) await settledOrAfter(this.#clear.promise, this.maxHoldMs);
+    const sending = Promise.resolve().then(send);
+    // The next in line goes when this write settles, or after maxHoldMs if it hangs.
+    void settledOrAfter(sending, this.maxHoldMs).then(release);
+    return sending;
+  }
+}
+
+export interface CourtesyGateOptions {
+  readonly maxHoldMs?: number;
+}
+
+interface ThrottleOptions {
+  readonly enabled?: boolean;
+  /** Probot sets it to the installation id on installation clients. */
+  readonly id?: string;
+}
+
+/**
+ * The Octokit plugin. Every client of one installation (Probot makes one per event) shares that
+ * installation's lane, keyed as Probot keys its write queue: by `throttle.id`.
+ */
+export function courtesyGate(options: CourtesyGateOptions = {}) {
+  const lanes = new Map<string, CourtesyLane>();
+  return (octokit: Octokit, octokitOptions: Record<string, unknown>): void => {
+    const throttle = octokitOptions.throttle as ThrottleOptions | undefined;
+    if (!throttle || throttle.enabled === false || !throttle.id) return; // no write queue to jump
+    const id = throttle.id;
+    const lane = lanes.get(id) ?? new CourtesyLane(options.maxHoldMs);
+    lanes.set(id, lane);
+    octokit.hook.wrap("request", (request, requestOptions) => {
+      const method = String(requestOptions.method);
+      const url = String(requestOptions.url);
+      if (isVerdictWrite(method, url)) return lane.verdict(async () => request(requestOptions));
+      if (inCourtesy() && isWrite(method)) return lane.courtesy(async () => request(requestOptions));
+      return request(requestOptions);
+    });
+  };
+}
+
+/** `base` with the courtesy gate; keeps the class's statics (`defaults`, `plugin`). */
+export function withCourtesyGate<T extends { plugin: (...plugins: never[]) => unknown }>(base: T, options: CourtesyGateOptions = {}): T {
+  return (base.plugin as (p: ReturnType<typeof courtesyGate>) => T)(courtesyGate(options));
+}

@@ -187,8 +187,14 @@ async function commandFloodSection(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const checkSeconds = (performance.now() - started) / 1000;
-      await stack.twin.idle({ timeoutMs: 300_000 });
-      const drained = (performance.now() - started) / 1000;
+      // Drained: no request for 4 s (Probot's queues space writes ≤ 3 s apart; twin.idle cannot see them).
+      let seen = stack.twin.requests.length;
+      let last = performance.now();
+      while (performance.now() - last < 4000) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (stack.twin.requests.length !== seen) [seen, last] = [stack.twin.requests.length, performance.now()];
+      }
+      const drained = (last - started) / 1000;
       const writes = stack.twin.requests.slice(before).filter((r) => r.write && !r.route?.includes("access_tokens"));
       const onFlooded = writes.filter((r) => r.path.includes(`/issues/${flooded}/`) || r.path.includes("/issues/comments/")).length;
       const replies = repo.comments(flooded).filter((c) => c.user === "branch-steward[bot]" && !c.body.startsWith("<!-- branch-steward -->")).length;

@@ -1,19 +1,22 @@
 /**
- * Verdicts first. Probot spaces an installation's writes one at a time, ≥ 1 s apart (comments
- * and other notifying writes ≥ 3 s), first come first served. Thirty courtesy writes queued
- * there (replies, reactions, labels) would hold a check run back by a minute and more.
+ * Verdicts first. Probot spaces writes one at a time, ≥ 1 s apart (comments and other
+ * notifying writes ≥ 3 s), first come first served, in one queue per `throttle.id`. Probot 14
+ * sets that id only on `probot.auth(installationId)` clients; the clients handlers get
+ * (`context.octokit`) have none, so every webhook handler of a process shares one queue
+ * ("no-id"), whatever the installation. Thirty courtesy writes queued there (replies,
+ * reactions, labels) hold every check run behind them back by a minute and more.
  *
- * The courtesy gate sits in front of that queue, per installation, in this process:
+ * The courtesy gate sits in front of each such queue, in this process:
  * - a verdict write (creating or updating a check run) goes straight to the queue;
  * - a courtesy write (any write made inside `courtesy(…)`) waits for its turn in a line of one:
  *   it starts once the previous courtesy write has settled and no verdict write is pending.
  * So at most one courtesy write sits in Probot's queue, and a verdict waits behind it at most.
  * Each wait is bounded by `maxHoldMs` (a stuck request or an endless stream of verdicts delays
- * courtesy writes, never stops them). Reads are never held.
+ * courtesy writes, never stops them). Reads and unmarked writes are never held.
  *
  * Install it on the Octokit class Probot builds its clients from (`withCourtesyGate`). Without
- * it, or with the write throttle off (nothing to jump), `courtesy(…)` changes nothing. Replicas
- * each gate their own writes; Probot's queue itself is per process unless it runs on Redis.
+ * it, or with the write throttle off (no queue to jump), `courtesy(…)` changes nothing. Replicas
+ * each gate their own writes, as each has its own queue unless Probot's throttle runs on Redis.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Octokit } from "@octokit/core";
@@ -58,7 +61,7 @@ function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-/** One installation's gate. */
+/** The gate of one write queue. */
 export class CourtesyLane {
   #verdicts = 0;
   /** Resolves when the pending verdicts reach zero; exists while some are pending. */
@@ -110,20 +113,20 @@ export interface CourtesyGateOptions {
 
 interface ThrottleOptions {
   readonly enabled?: boolean;
-  /** Probot sets it to the installation id on installation clients. */
+  /** Probot sets it to the installation id on `probot.auth(id)` clients only. */
   readonly id?: string;
 }
 
 /**
- * The Octokit plugin. Every client of one installation (Probot makes one per event) shares that
- * installation's lane, keyed as Probot keys its write queue: by `throttle.id`.
+ * The Octokit plugin. Clients share a lane exactly when they share Probot's write queue: the
+ * lane is keyed as @octokit/plugin-throttling keys it, by `throttle.id` (default "no-id").
  */
 export function courtesyGate(options: CourtesyGateOptions = {}) {
   const lanes = new Map<string, CourtesyLane>();
   return (octokit: Octokit, octokitOptions: Record<string, unknown>): void => {
     const throttle = octokitOptions.throttle as ThrottleOptions | undefined;
-    if (!throttle || throttle.enabled === false || !throttle.id) return; // no write queue to jump
-    const id = throttle.id;
+    if (throttle?.enabled === false) return; // no write queue to jump
+    const id = throttle?.id ?? "no-id";
     const lane = lanes.get(id) ?? new CourtesyLane(options.maxHoldMs);
     lanes.set(id, lane);
     octokit.hook.wrap("request", (request, requestOptions) => {

@@ -88,12 +88,12 @@ describe("the Octokit plugin", () => {
   const CHECK = "POST /repos/acme/forecast/check-runs";
   const REACTION = "POST /repos/acme/forecast/issues/comments/5/reactions";
 
-  it("holds courtesy writes of the same installation behind a pending check-run write, not reads or plain writes", async () => {
+  it("holds courtesy writes of the same write queue behind a pending check-run write, not reads or plain writes", async () => {
     const check = deferred();
     const sent: string[] = [];
     const verdicts = client({ enabled: true, id: "31" }, { [CHECK]: check.promise }, sent);
-    const other = client({ enabled: true, id: "31" }, {}, sent); // another event's client, same installation
-    const elsewhere = client({ enabled: true, id: "32" }, {}, sent); // another installation
+    const other = client({ enabled: true, id: "31" }, {}, sent); // another client, same queue
+    const elsewhere = client({ enabled: true, id: "32" }, {}, sent); // another queue
 
     const written = verdicts.rest.checks.create({ ...repo, name: "branch-steward / development", head_sha: "abc" });
     await settle();
@@ -108,6 +108,21 @@ describe("the Octokit plugin", () => {
     check.resolve();
     await Promise.all([written, reacted]);
     expect(sent.indexOf(REACTION)).toBeGreaterThan(sent.indexOf(CHECK));
+  });
+
+  it("gates Probot's event clients, which carry no throttle id, as plugin-throttling queues them: together", async () => {
+    const check = deferred();
+    const sent: string[] = [];
+    const one = client({ enabled: true }, { [CHECK]: check.promise }, sent);
+    const another = client({}, {}, sent);
+    const written = one.rest.checks.create({ ...repo, name: "branch-steward / development", head_sha: "abc" });
+    await settle();
+    const reacted = courtesy(() => another.rest.reactions.createForIssueComment({ ...repo, comment_id: 5, content: "eyes" }));
+    await settle();
+    expect(sent).not.toContain(REACTION);
+    check.resolve();
+    await Promise.all([written, reacted]);
+    expect(sent).toContain(REACTION);
   });
 
   it("is inert when the write throttle is off: there is no queue to jump", async () => {

@@ -37,7 +37,8 @@ it(`${FLOOD} commands from a read-only user get one refusal, and another PR stil
 
   for (let i = 0; i < FLOOD; i++) repo.comment(flooded, "dave", i % 2 ? "/branch-steward recheck" : "/backport");
   const other = repo.openPR({ head: "feature/other", base: "development", title: "Other", user: "alice" });
-  await stack.twin.idle({ timeoutMs: 120_000 });
+  // Probot's write queues hold requests client-side, up to 3 s apart: quiet means quieter than that.
+  await stack.twin.idle({ timeoutMs: 120_000, quietMs: 3500 });
 
   const refusals = repo.comments(flooded).filter((c) => c.user === BOT && c.body.startsWith("<!-- branch-steward:refused:dave -->"));
   expect(refusals).toHaveLength(1);

@@ -1,18 +1,19 @@
 /**
- * Verdicts first. Probot spaces writes one at a time, ≥ 1 s apart (comments and other
- * notifying writes ≥ 3 s), first come first served, in one queue per `throttle.id`. Probot 14
- * sets that id only on `probot.auth(installationId)` clients; the clients handlers get
+ * Verdicts first, courtesy last. Probot spaces writes one at a time, ≥ 1 s apart (comments and
+ * other notifying writes ≥ 3 s), first come first served, in one queue per `throttle.id`.
+ * Probot 14 sets that id only on `probot.auth(installationId)` clients; the clients handlers get
  * (`context.octokit`) have none, so every webhook handler of a process shares one queue
  * ("no-id"), whatever the installation. Thirty courtesy writes queued there (replies,
  * reactions, labels) hold every check run behind them back by a minute and more.
  *
  * The courtesy gate sits in front of each such queue, in this process:
- * - a verdict write (creating or updating a check run) goes straight to the queue;
- * - a courtesy write (any write made inside `courtesy(…)`) waits for its turn in a line of one:
- *   it starts once the previous courtesy write has settled and no verdict write is pending.
+ * - a courtesy write (any write made inside `courtesy(…)`, except a check-run write) waits for
+ *   its turn in a line of one: it starts once the previous courtesy write has settled and no
+ *   other write of the queue is pending;
+ * - every other write (check runs always, and any write not marked courtesy) goes straight on.
  * So at most one courtesy write sits in Probot's queue, and a verdict waits behind it at most.
- * Each wait is bounded by `maxHoldMs` (a stuck request or an endless stream of verdicts delays
- * courtesy writes, never stops them). Reads and unmarked writes are never held.
+ * Each wait is bounded by `maxHoldMs` (a stuck request or an endless stream of other writes
+ * delays courtesy writes, never stops them). Reads are never held.
  *
  * Install it on the Octokit class Probot builds its clients from (`withCourtesyGate`). Without
  * it, or with the write throttle off (no queue to jump), `courtesy(…)` changes nothing. Replicas
@@ -28,8 +29,8 @@ const courtesyScope = new AsyncLocalStorage<true>();
 
 /**
  * Runs `work` with every GitHub write it makes marked as courtesy (check-run writes stay
- * verdicts). The one call to route a comment, reaction, label, assignee or reviewer write:
- * `await courtesy(() => octokit.rest.issues.addLabels(…))`.
+ * verdicts, whatever the scope). The one call to route a comment, reaction, label, assignee
+ * or reviewer write last: `await courtesy(() => octokit.rest.issues.addLabels(…))`.
  */
 export function courtesy<T>(work: () => Promise<T>): Promise<T> {
   return courtesyScope.run(true, work);
@@ -63,22 +64,22 @@ function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
 
 /** The gate of one write queue. */
 export class CourtesyLane {
-  #verdicts = 0;
-  /** Resolves when the pending verdicts reach zero; exists while some are pending. */
+  #ahead = 0;
+  /** Resolves when the writes going ahead reach zero; exists while some are pending. */
   #clear: { promise: Promise<void>; resolve: () => void } | undefined;
   /** Resolves when the last courtesy write in line has released its turn. */
   #line: Promise<void> = Promise.resolve();
 
   constructor(readonly maxHoldMs: number = DEFAULT_MAX_HOLD_MS) {}
 
-  /** Verdict writes pending (waiting in Probot's queue or in flight). */
-  get verdictsPending(): number {
-    return this.#verdicts;
+  /** Writes going ahead that are pending (waiting in Probot's queue or in flight). */
+  get aheadPending(): number {
+    return this.#ahead;
   }
 
-  /** A verdict write: sent at once; courtesy writes hold back until every pending one settles. */
-  async verdict<T>(send: () => Promise<T>): Promise<T> {
-    if (this.#verdicts++ === 0) {
+  /** A write that goes ahead (a verdict, or any write not marked courtesy): sent at once; courtesy writes wait for it. */
+  async ahead<T>(send: () => Promise<T>): Promise<T> {
+    if (this.#ahead++ === 0) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
       this.#clear = { promise, resolve };
@@ -86,14 +87,14 @@ export class CourtesyLane {
     try {
       return await send();
     } finally {
-      if (--this.#verdicts === 0) {
+      if (--this.#ahead === 0) {
         this.#clear?.resolve();
         this.#clear = undefined;
       }
     }
   }
 
-  /** A courtesy write: after the previous one has settled and no verdict is pending (each wait ≤ maxHoldMs). */
+  /** A courtesy write: after the previous one has settled and no write going ahead is pending (each wait ≤ maxHoldMs). */
   async courtesy<T>(send: () => Promise<T>): Promise<T> {
     const previous = this.#line;
     let release!: () => void;
@@ -132,9 +133,9 @@ export function courtesyGate(options: CourtesyGateOptions = {}) {
     octokit.hook.wrap("request", (request, requestOptions) => {
       const method = String(requestOptions.method);
       const url = String(requestOptions.url);
-      if (isVerdictWrite(method, url)) return lane.verdict(async () => request(requestOptions));
-      if (inCourtesy() && isWrite(method)) return lane.courtesy(async () => request(requestOptions));
-      return request(requestOptions);
+      if (!isWrite(method)) return request(requestOptions);
+      if (inCourtesy() && !isVerdictWrite(method, url)) return lane.courtesy(async () => request(requestOptions));
+      return lane.ahead(async () => request(requestOptions));
     });
   };
 }

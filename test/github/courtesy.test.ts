@@ -1,4 +1,4 @@
-/** The courtesy gate: verdict writes go first, courtesy writes one at a time, every wait bounded. */
+/** The courtesy gate: verdicts and other writes go first, courtesy writes one at a time and last, every wait bounded. */
 import { Octokit } from "@octokit/rest";
 import { courtesy, CourtesyLane, courtesyGate, isVerdictWrite } from "../../src/github/courtesy.js";
 
@@ -18,16 +18,16 @@ describe("CourtesyLane", () => {
     const lane = new CourtesyLane(60_000);
     const verdict = deferred<string>();
     const sent: string[] = [];
-    const v = lane.verdict(() => verdict.promise);
+    const v = lane.ahead(() => verdict.promise);
     const c = lane.courtesy(async () => (sent.push("courtesy"), "ok"));
     await settle();
     expect(sent).toEqual([]);
-    expect(lane.verdictsPending).toBe(1);
+    expect(lane.aheadPending).toBe(1);
     verdict.resolve("check");
     await expect(v).resolves.toBe("check");
     await expect(c).resolves.toBe("ok");
     expect(sent).toEqual(["courtesy"]);
-    expect(lane.verdictsPending).toBe(0);
+    expect(lane.aheadPending).toBe(0);
   });
 
   it("sends courtesy writes one at a time, in order, and never holds a verdict behind them", async () => {
@@ -36,7 +36,7 @@ describe("CourtesyLane", () => {
     const sent: string[] = [];
     const c1 = lane.courtesy(async () => (sent.push("c1"), first.promise));
     const c2 = lane.courtesy(async () => void sent.push("c2"));
-    const v = lane.verdict(async () => void sent.push("verdict"));
+    const v = lane.ahead(async () => void sent.push("verdict"));
     await settle();
     expect([...sent].sort()).toEqual(["c1", "verdict"]);
     first.resolve();
@@ -46,15 +46,15 @@ describe("CourtesyLane", () => {
 
   it("a failed write releases the line and the verdict count", async () => {
     const lane = new CourtesyLane(60_000);
-    await expect(lane.verdict(async () => Promise.reject(new Error("verdict 500")))).rejects.toThrow("verdict 500");
+    await expect(lane.ahead(async () => Promise.reject(new Error("verdict 500")))).rejects.toThrow("verdict 500");
     await expect(lane.courtesy(async () => Promise.reject(new Error("comment 403")))).rejects.toThrow("comment 403");
-    expect(lane.verdictsPending).toBe(0);
+    expect(lane.aheadPending).toBe(0);
     await expect(lane.courtesy(async () => "next")).resolves.toBe("next");
   });
 
   it("never freezes: a verdict that never settles, or a courtesy write that hangs, delays the line by maxHoldMs only", async () => {
     const lane = new CourtesyLane(5);
-    void lane.verdict(() => new Promise(() => {}));
+    void lane.ahead(() => new Promise(() => {}));
     const hung = lane.courtesy(() => new Promise(() => {}));
     await expect(lane.courtesy(async () => "still sent")).resolves.toBe("still sent");
     void hung;
@@ -88,7 +88,7 @@ describe("the Octokit plugin", () => {
   const CHECK = "POST /repos/acme/forecast/check-runs";
   const REACTION = "POST /repos/acme/forecast/issues/comments/5/reactions";
 
-  it("holds courtesy writes of the same write queue behind a pending check-run write, not reads or plain writes", async () => {
+  it("holds courtesy writes of the same write queue behind a pending check-run write; never reads or other writes", async () => {
     const check = deferred();
     const sent: string[] = [];
     const verdicts = client({ enabled: true, id: "31" }, { [CHECK]: check.promise }, sent);
@@ -108,6 +108,23 @@ describe("the Octokit plugin", () => {
     check.resolve();
     await Promise.all([written, reacted]);
     expect(sent.indexOf(REACTION)).toBeGreaterThan(sent.indexOf(CHECK));
+  });
+
+  it("holds courtesy writes behind unmarked writes too, and keeps a check-run write ahead even inside courtesy(…)", async () => {
+    const comment = deferred();
+    const sent: string[] = [];
+    const COMMENT = "POST /repos/acme/forecast/issues/7/comments";
+    const octokit = client({ enabled: true, id: "34" }, { [COMMENT]: comment.promise }, sent);
+    const statusComment = octokit.rest.issues.createComment({ ...repo, issue_number: 7, body: "status" });
+    await settle();
+    const reacted = courtesy(() => octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: 5, content: "eyes" }));
+    const checked = courtesy(() => octokit.rest.checks.create({ ...repo, name: "branch-steward / development", head_sha: "abc" }));
+    await checked;
+    await settle();
+    expect(sent).toEqual([COMMENT, CHECK]);
+    comment.resolve();
+    await Promise.all([statusComment, reacted]);
+    expect(sent).toEqual([COMMENT, CHECK, REACTION]);
   });
 
   it("gates Probot's event clients, which carry no throttle id, as plugin-throttling queues them: together", async () => {

@@ -12,8 +12,9 @@
  *   other write of the queue is pending;
  * - every other write (check runs always, and any write not marked courtesy) goes straight on.
  * So at most one courtesy write sits in Probot's queue, and a verdict waits behind it at most.
- * Each wait is bounded by `maxHoldMs` (a stuck request or an endless stream of other writes
- * delays courtesy writes, never stops them). Reads are never held.
+ * A courtesy write also leaves `graceMs` after the last write ahead settles, for the next one
+ * of the same handler. Each wait is bounded by `maxHoldMs` (a stuck request or an endless
+ * stream of other writes delays courtesy writes, never stops them). Reads are never held.
  *
  * Install it on the Octokit class Probot builds its clients from (`withCourtesyGate`). Without
  * it, or with the write throttle off (no queue to jump), `courtesy(…)` changes nothing. Replicas
@@ -24,6 +25,8 @@ import type { Octokit } from "@octokit/core";
 
 /** Default bound of each wait: a few of Probot's write slots. */
 export const DEFAULT_MAX_HOLD_MS = 10_000;
+/** After the last write going ahead settles, courtesy writes still wait this long for another. */
+export const DEFAULT_GRACE_MS = 250;
 
 const courtesyScope = new AsyncLocalStorage<true>();
 
@@ -49,6 +52,8 @@ export function isVerdictWrite(method: string, url: string): boolean {
 
 const isWrite = (method: string): boolean => method !== "GET" && method !== "HEAD";
 
+const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve());
+
 /** Resolves when `promise` settles or `ms` have passed, whichever comes first. */
 function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -70,7 +75,10 @@ export class CourtesyLane {
   /** Resolves when the last courtesy write in line has released its turn. */
   #line: Promise<void> = Promise.resolve();
 
-  constructor(readonly maxHoldMs: number = DEFAULT_MAX_HOLD_MS) {}
+  constructor(
+    readonly maxHoldMs: number = DEFAULT_MAX_HOLD_MS,
+    readonly graceMs: number = DEFAULT_GRACE_MS,
+  ) {}
 
   /** Writes going ahead that are pending (waiting in Probot's queue or in flight). */
   get aheadPending(): number {
@@ -100,7 +108,13 @@ export class CourtesyLane {
     let release!: () => void;
     this.#line = new Promise<void>((r) => (release = r));
     await previous; // never rejects
-    if (this.#clear) await settledOrAfter(this.#clear.promise, this.maxHoldMs);
+    const deadline = Date.now() + this.maxHoldMs;
+    while (this.#clear && Date.now() < deadline) {
+      await settledOrAfter(this.#clear.promise, deadline - Date.now());
+      // A handler often writes again right after a read (the status comment, then the check):
+      // leave it a moment to, so that its next write finds no courtesy write ahead of it.
+      await sleep(Math.min(this.graceMs, deadline - Date.now()));
+    }
     const sending = Promise.resolve().then(send);
     // The next in line goes when this write settles, or after maxHoldMs if it hangs.
     void settledOrAfter(sending, this.maxHoldMs).then(release);
@@ -110,6 +124,7 @@ export class CourtesyLane {
 
 export interface CourtesyGateOptions {
   readonly maxHoldMs?: number;
+  readonly graceMs?: number;
 }
 
 interface ThrottleOptions {
@@ -128,7 +143,7 @@ export function courtesyGate(options: CourtesyGateOptions = {}) {
     const throttle = octokitOptions.throttle as ThrottleOptions | undefined;
     if (throttle?.enabled === false) return; // no write queue to jump
     const id = throttle?.id ?? "no-id";
-    const lane = lanes.get(id) ?? new CourtesyLane(options.maxHoldMs);
+    const lane = lanes.get(id) ?? new CourtesyLane(options.maxHoldMs, options.graceMs);
     lanes.set(id, lane);
     octokit.hook.wrap("request", (request, requestOptions) => {
       const method = String(requestOptions.method);

@@ -15,7 +15,7 @@ const settle = async () => {
 
 describe("CourtesyLane", () => {
   it("holds a courtesy write while a verdict write is pending, and sends it once the verdict settles", async () => {
-    const lane = new CourtesyLane(60_000);
+    const lane = new CourtesyLane(60_000, 0);
     const verdict = deferred<string>();
     const sent: string[] = [];
     const v = lane.ahead(() => verdict.promise);
@@ -31,7 +31,7 @@ describe("CourtesyLane", () => {
   });
 
   it("sends courtesy writes one at a time, in order, and never holds a verdict behind them", async () => {
-    const lane = new CourtesyLane(60_000);
+    const lane = new CourtesyLane(60_000, 0);
     const first = deferred();
     const sent: string[] = [];
     const c1 = lane.courtesy(async () => (sent.push("c1"), first.promise));
@@ -44,8 +44,27 @@ describe("CourtesyLane", () => {
     expect(sent.at(-1)).toBe("c2");
   });
 
+  it("after the last write ahead settles, leaves graceMs for the same handler's next write", async () => {
+    const lane = new CourtesyLane(60_000, 1000);
+    const sent: string[] = [];
+    const status = deferred();
+    const commented = lane.ahead(() => status.promise);
+    const reacted = lane.courtesy(async () => void sent.push("reaction"));
+    status.resolve();
+    await commented;
+    await new Promise((resolve) => setImmediate(resolve)); // the handler reads something
+    // …then writes its check: within the grace, so it goes first.
+    const check = deferred();
+    const checked = lane.ahead(async () => (sent.push("check"), check.promise));
+    await settle();
+    expect(sent).toEqual(["check"]);
+    check.resolve();
+    await Promise.all([checked, reacted]);
+    expect(sent).toEqual(["check", "reaction"]);
+  });
+
   it("a failed write releases the line and the verdict count", async () => {
-    const lane = new CourtesyLane(60_000);
+    const lane = new CourtesyLane(60_000, 0);
     await expect(lane.ahead(async () => Promise.reject(new Error("verdict 500")))).rejects.toThrow("verdict 500");
     await expect(lane.courtesy(async () => Promise.reject(new Error("comment 403")))).rejects.toThrow("comment 403");
     expect(lane.aheadPending).toBe(0);
@@ -53,7 +72,7 @@ describe("CourtesyLane", () => {
   });
 
   it("never freezes: a verdict that never settles, or a courtesy write that hangs, delays the line by maxHoldMs only", async () => {
-    const lane = new CourtesyLane(5);
+    const lane = new CourtesyLane(5, 5);
     void lane.ahead(() => new Promise(() => {}));
     const hung = lane.courtesy(() => new Promise(() => {}));
     await expect(lane.courtesy(async () => "still sent")).resolves.toBe("still sent");

@@ -3,7 +3,8 @@
  * sends them and however often.
  *
  * - Without write access: one short refusal per person and PR. Its hidden marker names the
- *   login, so every later command from them on that PR is read, found refused, and writes nothing.
+ *   login, so every later command from them on that PR finds it (remembered in this process, or
+ *   read from GitHub) and writes nothing.
  * - With write access: 👀 on the comment at once, the command's work, then 👍 once it is done. A
  *   redelivered command whose comment already carries our 👍 does nothing; one with only 👀
  *   (an interrupted run) is done again, which is safe because the work writes only on change.
@@ -73,14 +74,34 @@ interface Refusal extends RepoRef {
   readonly command: string;
 }
 
+/**
+ * Refusals this app instance wrote or found, by PR and login: a repeat costs the permission read
+ * only, not a read of every comment on the PR. A cache: GitHub (the marker) stays the truth.
+ */
+const refusedBefore = new WeakMap<object, Set<string>>();
+const REMEMBERED = 10_000;
+
 /** The refusal, unless this person was refused on this PR before (one at a time per person and PR). */
 async function refuseOnce(octokit: Octokit, r: Refusal, lock: Pick<WorkLock, "run"> | undefined): Promise<"refused" | "already refused"> {
+  const key = `${r.owner}/${r.repo}#${r.number}:refused:${r.login.toLowerCase()}`;
+  const memo = lock ? (refusedBefore.get(lock) ?? new Set<string>()) : new Set<string>();
+  if (lock) refusedBefore.set(lock, memo);
+  const remember = () => {
+    if (memo.size >= REMEMBERED) memo.delete(memo.values().next().value as string); // the oldest
+    memo.add(key);
+  };
   const where = { owner: r.owner, repo: r.repo, issueNumber: r.number, marker: refusalMarker(r.login), botLogin: r.botLogin };
   const refuse = async () => {
-    if (await findMarkedComment(octokit, where)) return "already refused" as const;
+    if (memo.has(key)) return "already refused" as const;
+    if (await findMarkedComment(octokit, where)) {
+      remember();
+      return "already refused" as const;
+    }
     // Created once; if another replica created it too, writeComment keeps the oldest.
     await courtesy(() => writeComment(octokit, where, undefined, renderRefusal(r.login, r.command)));
+    remember();
     return "refused" as const;
   };
-  return lock ? lock.run(`${r.owner}/${r.repo}#${r.number}:refused:${r.login.toLowerCase()}`, refuse) : refuse();
+  if (memo.has(key)) return "already refused";
+  return lock ? lock.run(key, refuse) : refuse();
 }

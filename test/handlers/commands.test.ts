@@ -5,7 +5,7 @@
  */
 import nock from "nock";
 import { useNockedProbot } from "../support/nock.js";
-import { BOT_LOGIN, mockAuth } from "../support/probot.js";
+import { BOT_LOGIN, createTestProbot, mockAuth } from "../support/probot.js";
 import { example, FULL_NAME, HEAD_SHA } from "../support/payloads.js";
 import { refusalMarker, renderRefusal } from "../../src/render/commands.js";
 
@@ -66,7 +66,8 @@ describe("someone without write access", () => {
     const comments: Body[] = [{ id: 1, body: `${refusalMarker("dave")}\npasted by someone else`, user: { login: "mallory", type: "User" } }];
     const posted: Body[] = [];
     const scope = mockAuth();
-    // Each refusal: one read to find an earlier one, one write, one read to converge; a repeat: one read.
+    // Each refusal: one read to find an earlier one, one write, one read to converge; a repeat
+    // from the same process: none (remembered), from a fresh process: one.
     pullComments(scope, comments, posted, { reads: 5, writes: 2 });
     permission(scope, "dave", "read");
     await recheck("dave");
@@ -87,6 +88,12 @@ describe("someone without write access", () => {
     expect(posted).toHaveLength(2);
     expect(posted[1]?.body).toBe(renderRefusal("erin", "/backport"));
     expect(String(posted[1]?.body)).toMatch(/^<!-- branch-steward:refused:erin -->\n@&#8203;erin: `\/backport` is reserved/);
+
+    // A fresh process (a restart, another replica) finds the refusal on GitHub: one read, no write.
+    const restarted = await createTestProbot();
+    permission(mockAuth(), "dave", "read");
+    await restarted.probot.receive({ id: "d-cmd-restarted", name: "issue_comment", payload: commandPayload("dave", "/backport") as never });
+    expect(posted).toHaveLength(2);
   });
 });
 

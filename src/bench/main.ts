@@ -159,4 +159,56 @@ for (const r of results) {
   );
 }
 benchPatterns();
+/**
+ * Command flood (write throttle ON, as in production): 30 `/branch-steward recheck` comments on
+ * one PR, and at the same moment a new PR elsewhere. How long until the new PR's check exists,
+ * and what the flood wrote. Against "no flood" in the same run.
+ */
+async function commandFloodSection(): Promise<void> {
+  const FLOOD = 30;
+  const cases = [
+    ["no flood", null],
+    [`${FLOOD} × recheck from a read-only user`, "dave"],
+    [`${FLOOD} × recheck from a writer`, "bob"],
+  ] as const;
+  const rows: string[] = [];
+  for (const [label, user] of cases) {
+    const stack = await startStack({ throttle: true, twin: { latencyMs: LATENCY, webhooks: { concurrency: FLOOD + 4, timeoutMs: 300_000 } } });
+    try {
+      const repo = seedRepository(stack.twin);
+      repo.commit("feature/flooded", { message: "Flooded", files: { "flooded.txt": "1\n" }, author: "alice", from: "development" });
+      const flooded = repo.openPR({ head: "feature/flooded", base: "development", title: "Flooded", user: "alice" });
+      await stack.twin.idle({ timeoutMs: 60_000 });
+      const sha = repo.commit("feature/other", { message: "Other", files: { "other.txt": "1\n" }, author: "alice", from: "development" });
+      const before = stack.twin.requests.length;
+      const started = performance.now();
+      for (let i = 0; user && i < FLOOD; i++) repo.comment(flooded, user, "/branch-steward recheck");
+      repo.openPR({ head: "feature/other", base: "development", title: "Other", user: "alice" });
+      while (!repo.checkRuns(sha).some((r) => r.name === "branch-steward / development")) {
+        if (performance.now() - started > 300_000) throw new Error(`command flood (${label}): the other PR's check was not written within 300 s`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const checkSeconds = (performance.now() - started) / 1000;
+      // Drained: no request for 4 s (Probot's queues space writes ≤ 3 s apart; twin.idle cannot see them).
+      let seen = stack.twin.requests.length;
+      let last = performance.now();
+      while (performance.now() - last < 4000) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (stack.twin.requests.length !== seen) [seen, last] = [stack.twin.requests.length, performance.now()];
+      }
+      const drained = (last - started) / 1000;
+      const writes = stack.twin.requests.slice(before).filter((r) => r.write && !r.route?.includes("access_tokens"));
+      const onFlooded = writes.filter((r) => r.path.includes(`/issues/${flooded}/`) || r.path.includes("/issues/comments/")).length;
+      const replies = repo.comments(flooded).filter((c) => c.user === "branch-steward[bot]" && !c.body.startsWith("<!-- branch-steward -->")).length;
+      rows.push(`| ${label} | ${f(checkSeconds)} | ${f(drained)} | ${onFlooded} | ${replies} |`);
+    } finally {
+      await stack.close();
+    }
+  }
+  console.log(`\ncommand flood — write throttle on, twin latency ${LATENCY} ms\n`);
+  console.log("| case | other PR's check written after s | all work drained after s | writes on the flooded PR | bot replies on it |");
+  console.log("| --- | --- | --- | --- | --- |");
+  for (const row of rows) console.log(row);
+}
+await commandFloodSection();
 process.exit(results.some((r) => r.failures > 0) ? 1 : 0);

@@ -39,12 +39,11 @@ import {
   renderBackportTitle,
   renderClosedByHuman,
   renderConflict,
-  renderNotCommand,
   renderPickConflictIssue,
   renderPickConflictIssueTitle,
   renderPickConflictNote,
 } from "../render/backport.js";
-import { isWriter } from "../github/permissions.js";
+import { runCommand } from "./commands.js";
 import { RELEASE_COMMENT_MARKER, versionInReleaseComment } from "../render/release.js";
 import type { WorkLock } from "../infra/work-lock.js";
 import { cherryPick, pickBase } from "../github/cherry-pick.js";
@@ -304,23 +303,20 @@ function serialized(lock: Pick<WorkLock, "run"> | undefined, repo: RepoRef, numb
 
 export const BACKPORT_COMMAND = /^\/backport\s*$/m;
 
-/** `/backport` on a merged PR into production, from someone with write access. */
+/** `/backport` on a merged PR into production, from someone with write access (see ./commands.ts). */
 export async function onBackportCommand(context: Context<"issue_comment.created">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const { comment, issue } = context.payload;
   if (!issue.pull_request || !BACKPORT_COMMAND.test(comment.body ?? "") || comment.user?.type === "Bot") return;
-  const repo = context.repo();
-  const login = comment.user?.login ?? "";
-  if (!(await isWriter(context.octokit, repo, login))) {
-    await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: renderNotCommand(login) });
-    return;
-  }
-  const me = await identity();
-  const deps: BackportDeps = { octokit: context.octokit, repo, me, log: context.log.child({ delivery: context.id, repo: `${repo.owner}/${repo.repo}` }) };
-  const loaded = await loadConfig(context);
-  if (!loaded.ok) {
-    await sayOnSource(deps, issue.number, renderBackportFailed("`.github/branch-steward.yml` is invalid, so the backport was not attempted. Fix it, then comment `/backport`."));
-    return;
-  }
-  const { data } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
-  await serialized(lock, repo, issue.number, () => withReporting(deps, issue.number, () => runBackport(deps, mergedFacts(data), loaded.config, true)));
+  await runCommand(context, identity, lock, "/backport", async () => {
+    const repo = context.repo();
+    const me = await identity();
+    const deps: BackportDeps = { octokit: context.octokit, repo, me, log: context.log.child({ delivery: context.id, repo: `${repo.owner}/${repo.repo}` }) };
+    const loaded = await loadConfig(context);
+    if (!loaded.ok) {
+      await sayOnSource(deps, issue.number, renderBackportFailed("`.github/branch-steward.yml` is invalid, so the backport was not attempted. Fix it, then comment `/backport`."));
+      return;
+    }
+    const { data } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
+    await serialized(lock, repo, issue.number, () => withReporting(deps, issue.number, () => runBackport(deps, mergedFacts(data), loaded.config, true)));
+  });
 }

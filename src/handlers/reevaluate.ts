@@ -8,10 +8,9 @@ import type { Context } from "probot";
 import { CONFIG_PATH } from "../config/schema.js";
 import type { IdentityProvider } from "../github/identity.js";
 import type { WorkLock } from "../infra/work-lock.js";
-import { isWriter } from "../github/permissions.js";
 import { openPullsWithHead } from "../github/pulls.js";
 import type { RepoRef } from "../github/types.js";
-import { renderRecheckNotAllowed } from "../render/comment.js";
+import { runCommand } from "./commands.js";
 import { pullRequestFacts } from "./pull-request-facts.js";
 import { evaluateAndReport, type ReportContext } from "./report.js";
 
@@ -86,21 +85,14 @@ export async function onPush(context: Context<"push">, identity: IdentityProvide
 
 export const RECHECK_COMMAND = /^\/branch-steward\s+recheck\b/m;
 
-/** `/branch-steward recheck` on a PR, from someone with write access: evaluate it afresh. */
+/** `/branch-steward recheck` on a PR, from someone with write access: evaluate it afresh (see ./commands.ts). */
 export async function onRecheckComment(context: Context<"issue_comment.created">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
   const { comment, issue } = context.payload;
   if (!issue.pull_request || !RECHECK_COMMAND.test(comment.body ?? "")) return;
   if (comment.user?.type === "Bot") return;
   const repo = context.repo();
-  const login = comment.user?.login ?? "";
-  if (!(await isWriter(context.octokit, repo, login))) {
-    await context.octokit.rest.issues.createComment({
-      ...repo,
-      issue_number: issue.number,
-      body: renderRecheckNotAllowed(login),
-    });
-    return;
-  }
-  const { data: pull } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
-  await reportAll(context, repo, [pull], identity, `recheck by ${login}`, { force: true, lock });
+  await runCommand(context, identity, lock, "/branch-steward recheck", async (login) => {
+    const { data: pull } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
+    await reportAll(context, repo, [pull], identity, `recheck by ${login}`, { force: true, lock });
+  });
 }

@@ -2,7 +2,7 @@
 import type { BackportKind } from "../policy/backport.js";
 import type { CommitSummary } from "../policy/gate.js";
 import { COMMENT_BODY, ISSUE_BODY, TITLE, clipInline, fitBody, fitList, fitTitle, minus } from "./limits.js";
-import { code, escapeInline, escapeText, inertMarkdown, mention, shellArg } from "./markdown.js";
+import { code, escapeInline, escapeText, inertMarkdown, shellArg } from "./markdown.js";
 
 export const BACKPORT_MARKER = "<!-- branch-steward:backport -->";
 export const CONFLICT_MARKER = "<!-- branch-steward:backport-conflict -->";
@@ -133,10 +133,6 @@ export function renderConflict(branch: string, target: string): string {
     "",
     "For simple cases, GitHub's **Resolve conflicts** button does the same in the browser.",
   ].join("\n");
-}
-
-export function renderNotCommand(login: string): string {
-  return `${mention(login)} thanks — \`/backport\` is reserved for people with write access to this repository.`;
 }
 
 export function renderPickConflictNote(target: string, where: string): string {

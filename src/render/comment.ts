@@ -2,7 +2,7 @@
 import type { Evaluation } from "../policy/evaluation.js";
 import { checkName } from "../policy/evaluation.js";
 import { COMMENT_BODY, clipInline, fitBody, fitList, minus } from "./limits.js";
-import { code, escapeText, inertMarkdown, mention } from "./markdown.js";
+import { code, escapeText, inertMarkdown } from "./markdown.js";
 
 export const COMMENT_MARKER = "<!-- branch-steward -->";
 
@@ -33,9 +33,4 @@ export function renderComment(evaluation: Evaluation, link: CommentLink): string
 /** The comment for a PR that moved to a branch branch-steward does not govern. */
 export function renderUngovernedComment(target: string): string {
   return [COMMENT_MARKER, `➖ **branch-steward**: this PR now targets ${code(target)}, which branch-steward does not govern.`].join("\n");
-}
-
-/** The answer to `/branch-steward recheck` from someone without write access. */
-export function renderRecheckNotAllowed(login: string): string {
-  return `${mention(login)} thanks — \`/branch-steward recheck\` is reserved for people with write access to this repository.`;
 }

@@ -101,11 +101,6 @@ export function inertMarkdown(markdown: string): string {
   return out;
 }
 
-/** `@login` for a real GitHub login (letters, digits, hyphens); anything else is escaped text. */
-export function mention(login: string): string {
-  return /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/.test(login) ? `@${login}` : escapeText(login);
-}
-
 /**
  * One shell word that a person can paste safely: names made of ordinary characters stay as they
  * are, anything else is single-quoted (a branch name may hold `$(…)`, `;` or a backtick).

@@ -8,6 +8,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
 import { createApp, FULL_SWEEP, workLockOf } from "../index.js";
+import { withCourtesyGate } from "../github/courtesy.js";
 import { appIdentity } from "../github/identity.js";
 import { sweep, type SweepOptions, type SweepSummary } from "../reconcile/sweep.js";
 import { createClock, startTwin, type Twin, type TwinOptions } from "../twin/index.js";
@@ -77,7 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.retryBaseMs !== undefined ? { retry: { ...(o.retry as object), retryAfterBaseValue: options.retryBaseMs } } : {}),
   }));
   const server = new Server({
-    Probot: Probot.defaults({ appId: SANDBOX_APP_ID, privateKey, secret: webhookSecret, baseUrl: twin.url, log, Octokit }),
+    Probot: Probot.defaults({ appId: SANDBOX_APP_ID, privateKey, secret: webhookSecret, baseUrl: twin.url, log, Octokit: withCourtesyGate(Octokit) }),
     host: "127.0.0.1",
     port: await freePort(),
     log,

@@ -66,43 +66,4 @@ it("a config change on the default branch re-evaluates every open PR", async () 
   );
 });
 
-function recheckComment(login: string): Record<string, unknown> {
-  const payload = example("issue_comment", "created");
-  const issue = payload.issue as Record<string, unknown>;
-  return withRepo({
-    ...payload,
-    issue: { ...issue, number: 7, pull_request: { url: "x" } },
-    comment: { ...(payload.comment as object), body: "/branch-steward recheck", user: { login, type: "User" } },
-  });
-}
-
-it("/branch-steward recheck from a writer re-evaluates the PR", async () => {
-  const scope = mockAuth()
-    .get(`${R}/collaborators/alice/permission`)
-    .reply(200, { permission: "write", role_name: "write" })
-    .get(`${R}/pulls/7`)
-    .reply(200, openPull(7, "feature/x", "development"));
-  unchangedFeaturePr(scope)
-    .get(`${R}/issues/7/comments`)
-    .query(true)
-    .reply(200, [])
-    .post(`${R}/issues/7/comments`)
-    .reply(201, {})
-    .get(`${R}/issues/7/comments`).query({ per_page: "100" }).reply(200, [])
-    .post(`${R}/check-runs`)
-    .reply(201, {});
-  await receive("issue_comment", recheckComment("alice"));
-});
-
-it("/branch-steward recheck from a reader gets a polite refusal and nothing else", async () => {
-  let reply: Record<string, unknown> = {};
-  nock(API)
-    .post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
-    .reply(201, { token: "ghs_test" })
-    .get(`${R}/collaborators/dave/permission`)
-    .reply(200, { permission: "read", role_name: "read" })
-    .post(`${R}/issues/7/comments`, (b: Record<string, unknown>) => ((reply = b), true))
-    .reply(201, {});
-  await receive("issue_comment", recheckComment("dave"));
-  expect(String(reply.body)).toContain("reserved for people with write access");
-});
+// `/branch-steward recheck` (and `/backport`) comments: test/handlers/commands.test.ts.

@@ -1,6 +1,6 @@
 /** The status comment within GitHub's 65,536 characters, marker first, pointing to the check for the rest. */
 import type { Evaluation, RuleResult } from "../../src/policy/evaluation.js";
-import { COMMENT_MARKER, renderComment, renderRecheckNotAllowed } from "../../src/render/comment.js";
+import { COMMENT_MARKER, renderComment } from "../../src/render/comment.js";
 import { COMMENT_BODY } from "../../src/render/limits.js";
 
 const link = { checksUrl: "https://github.com/acme/forecast/pull/7/checks" };
@@ -28,9 +28,4 @@ it("stays within 65,536 characters however long each rule is", () => {
   expect(body.length).toBeLessThanOrEqual(COMMENT_BODY.chars);
   expect(body.split("\n")[0]).toBe(COMMENT_MARKER);
   expect(body).toContain("https://github.com/acme/forecast/pull/7/checks");
-});
-
-it("mentions only a real login in the recheck refusal", () => {
-  expect(renderRecheckNotAllowed("dave")).toMatch(/^@dave thanks/);
-  expect(renderRecheckNotAllowed("x <img src=x>")).toMatch(/^x \\<img src=x\\> thanks/);
 });

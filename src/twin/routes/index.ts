@@ -9,6 +9,7 @@ import { gitRoutes } from "./git.js";
 import { issueRoutes } from "./issues.js";
 import { protectionRoutes } from "./protection.js";
 import { pullRoutes } from "./pulls.js";
+import { reactionRoutes } from "./reactions.js";
 import { releaseRoutes } from "./releases.js";
 import { repoRoutes } from "./repos.js";
 
@@ -19,6 +20,7 @@ export const routes: readonly Route[] = [
   ...pullRoutes,
   ...checkRoutes,
   ...issueRoutes,
+  ...reactionRoutes,
   ...releaseRoutes,
   ...protectionRoutes,
 ];

@@ -5,7 +5,8 @@
  * worst compile + first match (what one evaluation pays: RE2 builds its DFA states as it goes), the
  * worst match on an already-compiled pattern, and how fast oversized patterns are refused.
  */
-import { compilePattern, estimateProgramSize, matches, MAX_PROGRAM_SIZE } from "../policy/patterns.js";
+import { parseConfig } from "../config/parse.js";
+import { compilePattern, estimateProgramSize, matches, MAX_CONFIG_PROGRAM_SIZE, MAX_PROGRAM_SIZE, patternCost } from "../policy/patterns.js";
 
 const PLACEHOLDERS = { production: "production", development: "development", hotfix: "hotfix/", backport: "backport/" };
 
@@ -111,6 +112,21 @@ export function benchPatterns(): void {
     });
     worstRefusal = Math.max(worstRefusal, median(runs));
   }
+  // A whole hostile file: as many patterns at the size limit as fit in 64 kB of YAML, and the
+  // largest file the budget accepts. Parsing is what every event pays before any evaluation.
+  const heavy = ADVERSARIAL_PATTERNS[ADVERSARIAL_PATTERNS.length - 1] as string;
+  const hostile = { governed: Array.from({ length: Math.floor(65_536 / (heavy.length + 4)) }, () => heavy) };
+  const withinBudget = { governed: Array.from({ length: Math.floor(MAX_CONFIG_PROGRAM_SIZE / patternCost(heavy)) }, () => heavy) };
+  const timeParse = (raw: object, expectOk: boolean): number =>
+    median(
+      Array.from({ length: 3 }, () => {
+        const t0 = performance.now();
+        if (parseConfig(raw).ok !== expectOk) throw new Error(`bench config of ${JSON.stringify(raw).length} bytes: unexpected verdict`);
+        return ms(t0);
+      }),
+    );
+  const hostileMs = timeParse(hostile, false);
+  const budgetMs = timeParse(withinBudget, true);
   const describe = (m: Measure) => `${m.ms.toFixed(2)} ms (\`${m.pattern.slice(0, 48)}\` on a ${m.name.length}-character name)`;
 
   console.log(`\npatterns — ${ADVERSARIAL_PATTERNS.length} adversarial patterns × ${names.length} adversarial names (≤ 255 characters), RE2 (re2js), program limit ${MAX_PROGRAM_SIZE}\n`);
@@ -120,4 +136,8 @@ export function benchPatterns(): void {
   console.log(`\nworst compile + match (what one evaluation pays): ${describe(worstFresh)}`);
   console.log(`worst match on a compiled pattern: ${describe(worstWarm)}`);
   console.log(`oversized or unsupported patterns refused in at most ${worstRefusal.toFixed(2)} ms each`);
+  console.log(
+    `a 64 kB file of ${hostile.governed.length} patterns at the size limit: refused (over the file's ${MAX_CONFIG_PROGRAM_SIZE}-instruction budget) in ${hostileMs.toFixed(1)} ms; ` +
+      `the largest file the budget accepts (${withinBudget.governed.length} such patterns) parses in ${budgetMs.toFixed(1)} ms`,
+  );
 }

@@ -3,6 +3,7 @@
  * Pure: no I/O.
  */
 import type { z } from "zod";
+import { MAX_CONFIG_PROGRAM_SIZE, patternCost } from "../policy/patterns.js";
 import { CONFIG_PATH, configObject, configSchema, DEFAULT_CONFIG, type Config } from "./schema.js";
 
 export interface ConfigIssue {
@@ -48,9 +49,43 @@ export function parseConfig(raw: unknown): ConfigResult {
   if (typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, config: DEFAULT_CONFIG, issues: [{ path: "", message: `${CONFIG_PATH} must be a YAML mapping of keys to values` }] };
   }
+  // Checked on the raw file before any pattern is compiled: a file of thousands of patterns is
+  // refused in the time it takes to read their text.
+  const budget = patternBudgetIssue(raw as Record<string, unknown>);
+  // Its renamed branches still count; its patterns are not compiled, so the default `governed` applies.
+  if (budget) return { ok: false, config: bestEffortConfig({ branches: (raw as Record<string, unknown>).branches }), issues: [budget] };
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return { ok: true, config: parsed.data, fromFile: true };
   return { ok: false, config: bestEffortConfig(raw), issues: parsed.error.issues.flatMap((issue) => describe(issue)) };
+}
+
+/** Every pattern the file lists, whatever its shape (it has not been validated yet). */
+function rawPatterns(raw: Record<string, unknown>): string[] {
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+  const field = (value: unknown, key: string): unknown => (value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined);
+  const entries = (value: unknown): [string, unknown][] => (value && typeof value === "object" && !Array.isArray(value) ? Object.entries(value) : []);
+  const candidates: unknown[] = [
+    ...list(raw.governed),
+    ...list(raw.up_to_date),
+    ...list(raw.flows).flatMap((f) => [field(f, "from"), field(f, "into"), ...list(field(f, "except"))]),
+    ...entries(raw.validation).flatMap(([, v]) => list(field(v, "required")).map((r) => (typeof r === "string" ? r : field(r, "name")))),
+    ...entries(raw.protection).map(([key]) => key),
+    ...list(field(raw.backport, "copy_labels")),
+  ];
+  return candidates.filter((c): c is string => typeof c === "string");
+}
+
+function patternBudgetIssue(raw: Record<string, unknown>): ConfigIssue | undefined {
+  let cost = 0;
+  for (const source of rawPatterns(raw)) {
+    cost += patternCost(source);
+    if (cost > MAX_CONFIG_PROGRAM_SIZE) break; // over is over: the rest need not be read
+  }
+  if (cost <= MAX_CONFIG_PROGRAM_SIZE) return undefined;
+  return {
+    path: "",
+    message: `the patterns of this file add up to more than ${MAX_CONFIG_PROGRAM_SIZE} RE2 instructions; use fewer or simpler patterns (large counted repetitions such as {100} cost the most)`,
+  };
 }
 
 /**

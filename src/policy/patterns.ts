@@ -41,6 +41,27 @@ export const MAX_PATTERN_LENGTH = 256;
  */
 export const MAX_PROGRAM_SIZE = 500;
 
+/**
+ * The budget of a whole configuration: the RE2 program sizes of all its patterns added up. One
+ * pattern at MAX_PROGRAM_SIZE costs a few milliseconds to compile; without a total, a config file
+ * with thousands of such patterns would hold the process for seconds on every evaluation. 10,000
+ * is twenty patterns at the per-pattern limit, or hundreds of ordinary globs.
+ */
+export const MAX_CONFIG_PROGRAM_SIZE = 10_000;
+
+/**
+ * What a pattern adds to MAX_CONFIG_PROGRAM_SIZE, read from its text without compiling it:
+ * placeholders count as one literal character, a plain name as 1. A pattern over
+ * MAX_PROGRAM_SIZE counts as MAX_PROGRAM_SIZE: it is refused at its own key, before compiling.
+ */
+export function patternCost(source: string): number {
+  if (source.length > MAX_PATTERN_LENGTH) return MAX_PROGRAM_SIZE;
+  const isRegex = source.length >= 2 && source.startsWith("/") && source.endsWith("/");
+  const text = (isRegex ? source.slice(1, -1) : source).replace(PLACEHOLDER, "x");
+  const expression = isRegex ? translateEscapes(text) : /[[\]]/.test(text) ? undefined : globToRe2(text);
+  return expression === undefined ? 1 : Math.min(estimateProgramSize(expression), MAX_PROGRAM_SIZE);
+}
+
 const PLACEHOLDER = /\{([a-z_]+)\}/g;
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseConfig } from "../../src/config/parse.js";
 import { configJsonSchema, DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { MAX_CONFIG_PROGRAM_SIZE, MAX_PROGRAM_SIZE, patternCost } from "../../src/policy/patterns.js";
 
 describe("configuration", () => {
   it("has defaults that encode the flow", () => {
@@ -80,6 +81,21 @@ describe("configuration", () => {
     const name = "n".repeat(255);
     const result = parseConfig({ branches: { production: name }, governed: [`{production}`, `/${"p".repeat(254)}/`] });
     expect(result.ok && result.config.branches.production).toBe(name);
+  });
+
+  it("bounds the patterns of a whole file, so one file cannot hold the process however many it lists", () => {
+    // Each pattern is within the per-pattern limit; together they are far over the file's budget.
+    const heavy = "/(?:[a-z]+-){40}x/";
+    expect(patternCost(heavy)).toBeGreaterThan(100);
+    expect(patternCost(heavy)).toBeLessThanOrEqual(MAX_PROGRAM_SIZE);
+    const count = Math.ceil(MAX_CONFIG_PROGRAM_SIZE / patternCost(heavy)) + 1;
+    const result = parseConfig({ governed: Array.from({ length: count }, () => heavy) });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual([expect.objectContaining({ path: "", message: expect.stringMatching(/add up to more than 10000 RE2 instructions/) })]);
+    // Hundreds of ordinary globs stay well within it.
+    const ordinary = parseConfig({ governed: Array.from({ length: 300 }, (_, i) => `release/${i}/**`) });
+    expect(ordinary.ok).toBe(true);
   });
 
   it("rejects a file that is not a mapping", () => {

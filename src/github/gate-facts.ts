@@ -12,6 +12,8 @@ export interface CheckRunRecord extends ObservedCheck {
   readonly appId: number | null;
   readonly title: string | null;
   readonly summary: string | null;
+  /** Our claim about the status comment (see checks.ts); other apps' ids mean nothing to us. */
+  readonly externalId: string | null;
 }
 
 /** Every latest check run on a commit: ours is found among them, the others are evidence. */
@@ -36,6 +38,7 @@ export async function listCheckRuns(octokit: Octokit, where: RepoRef & { sha: st
     completedAt: r.completed_at ?? null,
     title: r.output?.title ?? null,
     summary: r.output?.summary ?? null,
+    externalId: r.external_id ?? null,
   }));
 }
 

@@ -68,6 +68,7 @@ const summarize = (c: { sha: string; commit: { message: string } }): CommitSumma
   title: c.commit.message.split("\n")[0] ?? "",
 });
 
+/** One request per comparison: GitHub's counts (`ahead_by`, `behind_by`) are exact; `commits` is the oldest page only. */
 async function compare(octokit: Octokit, repo: RepoRef, base: string, head: string) {
   const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${head}`, per_page: 100 });
   return data;
@@ -98,16 +99,28 @@ export async function readGateFacts(
   }
   if (needs.upToDate) {
     const ahead = await cmp(target, pr.headSha);
+    // The count is GitHub's own; the examples are the first page of the reverse comparison.
     const missing = isSync && ahead.behind_by > 0 ? (await cmp(pr.headSha, target)).commits.map(summarize) : [];
     facts.behind = { behindBy: ahead.behind_by, missing };
   }
-  if (needs.lineage) {
-    const [prCommits, developmentOnly] = await Promise.all([
-      cmp(branches.production, pr.headSha),
-      cmp(branches.production, branches.development),
-    ]);
-    const devShas = new Set(developmentOnly.commits.map((c) => c.sha));
-    facts.lineageOffending = prCommits.commits.filter((c) => devShas.has(c.sha)).map(summarize);
-  }
+  if (needs.lineage) facts.lineage = await lineage(cmp, branches, pr.headSha);
   return facts;
+}
+
+/**
+ * The PR's commits that are in development and not in production: those reachable from the
+ * merge base of development and the PR head, and not from production. Counted by GitHub
+ * (`ahead_by` of production...merge-base), whatever their number; the examples are its first page.
+ * Three comparisons at most, one when the PR brings nothing production lacks.
+ */
+async function lineage(
+  cmp: (base: string, head: string) => ReturnType<typeof compare>,
+  branches: { production: string; development: string },
+  headSha: string,
+): Promise<{ count: number; examples: CommitSummary[] }> {
+  const brings = await cmp(branches.production, headSha);
+  if (brings.ahead_by === 0) return { count: 0, examples: [] };
+  const shared = (await cmp(branches.development, headSha)).merge_base_commit.sha;
+  const fromDevelopment = await cmp(branches.production, shared);
+  return { count: fromDevelopment.ahead_by, examples: fromDevelopment.commits.map(summarize) };
 }

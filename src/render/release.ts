@@ -3,7 +3,7 @@
  * Release notes (the evidence, for a person), the PR comment, and the line a reverted release
  * gets. Deterministic: the same facts give the same text, so an unchanged release is not rewritten.
  */
-import { METADATA_HEADER, REVERTED_BY_MARKER, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
+import { METADATA_HEADER, REVERTED_BY_MARKER, type IncludedPull, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
 import type { ObservedCheck } from "../policy/gate.js";
 import { cell, escapeInline, inertMarkdown } from "./markdown.js";
 
@@ -11,6 +11,8 @@ export const RELEASE_COMMENT_MARKER = "<!-- branch-steward:release -->";
 const RELEASE_NOTES_MARKER = "<!-- branch-steward:release-notes -->";
 const COMMIT_LIMIT = 30;
 const IGNORED_LIMIT = 10;
+/** The included pull requests listed at most, by count and by characters; the rest are counted. */
+export const PULL_LIMIT = { count: 100, chars: 30_000 } as const;
 
 /** The annotated tag's message: one line for `git tag -n`, then the metadata as JSON. */
 export function renderTagMessage(meta: TagMetadata, title: string): string {
@@ -94,9 +96,9 @@ export function renderReleaseNotes(n: ReleaseNotesData): string {
   }
 
   lines.push(`### Included since ${n.previous ?? "the beginning"}`, "");
-  if (n.includedPulls.length) {
-    lines.push(`Pull requests: ${n.includedPulls.map((i) => (i.title ? `#${i.number} ${inline(i.title)}` : `#${i.number}`)).join("; ")}.`, "");
-  }
+  const compare = n.previous ? { label: `compare ${n.previous}...${n.tag}`, url: compareUrl(n.repoHtmlUrl, n.previous, n.tag) } : null;
+  const pulls = renderIncludedPulls(n.includedPulls, Math.max(0, n.totalCommits - n.commits.length), compare);
+  if (pulls) lines.push(pulls, "");
   const shown = n.commits.slice(0, COMMIT_LIMIT);
   lines.push(`Commits (${n.totalCommits}):`, "");
   for (const c of shown) lines.push(`- \`${short(c.sha)}\` ${inline(c.message.split("\n")[0] ?? "")}${c.author ? ` (${user(c.author)})` : ""}`);
@@ -116,6 +118,37 @@ export function renderReleaseNotes(n: ReleaseNotesData): string {
   let body = lines.join("\n");
   for (const tag of n.revertedBy) body = withRevertedBy(body, tag, n.repoHtmlUrl);
   return body;
+}
+
+/**
+ * The pull requests a release includes: every one up to `limit` (count and characters), then
+ * "and N more" with the compare link. When some commits were not read (`unreadCommits`), their
+ * pull requests are unknown: the line says so instead of presenting the list as complete.
+ */
+export function renderIncludedPulls(
+  pulls: readonly IncludedPull[],
+  unreadCommits: number,
+  compare: { readonly label: string; readonly url: string } | null,
+  limit: { readonly count: number; readonly chars: number } = PULL_LIMIT,
+): string | null {
+  if (pulls.length === 0 && unreadCommits === 0) return null;
+  const items: string[] = [];
+  let chars = 0;
+  for (const p of pulls) {
+    const item = p.title ? `#${p.number} ${inline(p.title)}` : `#${p.number}`;
+    if (items.length >= limit.count || chars + item.length + 2 > limit.chars) break;
+    items.push(item);
+    chars += item.length + 2;
+  }
+  const link = compare ? `[${compare.label}](${compare.url})` : null;
+  const more = pulls.length - items.length;
+  let line = `Pull requests: ${items.length ? items.join("; ") : "none found in the commits read"}`;
+  if (more > 0) line += `; and ${more} more${link ? ` (${link})` : ""}`;
+  line += ".";
+  if (unreadCommits > 0) {
+    line += ` ${unreadCommits} commit${unreadCommits === 1 ? " was" : "s were"} not read, so ${unreadCommits === 1 ? "it" : "they"} may name more pull requests${link ? `: ${link}` : ""}.`;
+  }
+  return line;
 }
 
 /** The reverted release's body with a line pointing to the release that reverts it (idempotent). */

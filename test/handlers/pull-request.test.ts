@@ -63,13 +63,15 @@ const run = (name: string, over: Record<string, unknown> = {}) => ({
   output: { title: null, summary: null },
   ...over,
 });
-const compareReply = (behindBy: number, commits: { sha: string; message: string }[] = []) => ({
+const compareReply = (behindBy: number, commits: { sha: string; message: string }[] = [], over: Record<string, unknown> = {}) => ({
   status: behindBy ? "diverged" : "ahead",
-  ahead_by: 1,
+  ahead_by: Math.max(1, commits.length),
   behind_by: behindBy,
   total_commits: commits.length,
   commits: commits.map((c) => ({ sha: c.sha, commit: { message: c.message } })),
+  merge_base_commit: { sha: "base000000" },
   files: [],
+  ...over,
 });
 const compare = (scope: nock.Scope, basehead: string, reply: object) =>
   scope.get(`${R}/compare/${basehead.replace(/\//g, "%2F")}`).query({ per_page: "100" }).reply(200, reply);
@@ -123,7 +125,9 @@ describe("pull_request: the flow check", () => {
     checkRuns(scope, [run("inference-tests")]);
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix drift threshold" }]));
-    compare(scope, `production...development`, compareReply(0, [{ sha: "dev1", message: "Feature in development" }]));
+    // The hotfix and development share only production's history: nothing from development.
+    compare(scope, `development...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix drift threshold" }], { merge_base_commit: { sha: "prod000000" } }));
+    compare(scope, `production...prod000000`, compareReply(0, [], { status: "identical", ahead_by: 0 }));
     commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
@@ -205,15 +209,36 @@ describe("pull_request: the flow check", () => {
     checkRuns(scope, [run("inference-tests")]);
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }, { sha: "f1x", message: "Fix" }]));
-    compare(scope, `production...development`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }]));
+    compare(scope, `development...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix" }], { merge_base_commit: { sha: "dev1aaaaaa" } }));
+    compare(scope, `production...dev1aaaaaa`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }]));
     commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "hotfix/x", target: "production" });
 
     expect(check).toMatchObject({ conclusion: "failure", output: { title: "hotfix flow blocked: Hotfix cut from production" } });
-    expect(check.output?.summary).toContain("`dev1aaa` Unvalidated model");
+    expect(check.output?.summary).toContain("1 commit of this PR is in `development` but not in `production`: `dev1aaa` Unvalidated model.");
     expect(check.output?.summary).toContain("git switch -c hotfix/<name> origin/production");
+  });
+
+  it("counts a hotfix's development commits exactly: 1,500 of them with one page of 100 listed", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), VALIDATED);
+    checkRuns(scope, [run("inference-tests")]);
+    noStatuses(scope);
+    const page = Array.from({ length: 100 }, (_, i) => ({ sha: `dev${i}`.padEnd(40, "0"), message: `Development work ${i}` }));
+    compare(scope, `production...${HEAD_SHA}`, compareReply(0, page, { ahead_by: 1501, total_commits: 1501 }));
+    compare(scope, `development...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix" }], { merge_base_commit: { sha: "devtip0000" } }));
+    compare(scope, `production...devtip0000`, compareReply(0, page, { ahead_by: 1500, total_commits: 1500 }));
+    commentCreated(scope);
+    scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
+
+    await pr({ source: "hotfix/x", target: "production" });
+
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "hotfix flow blocked: Hotfix cut from production" } });
+    expect(check.output?.summary).toContain("1,500 commits of this PR are in `development` but not in `production`: `dev0000` Development work 0;");
+    expect(check.output?.summary).toContain("`dev9000` Development work 9; and 1,490 more.");
+    expect(check.output?.summary).not.toMatch(/\b100 commits\b/);
   });
 
   it("after a retarget to development: passes, edits the same comment, and neutralises the old check", async () => {

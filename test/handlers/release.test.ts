@@ -487,3 +487,101 @@ describe("compareCommits", () => {
     expect(cmp.totalCommits).toBe(150);
   });
 });
+
+describe("every page of a long comparison", () => {
+  const commit = (sha: string, message = sha) => ({ sha, commit: { message, author: { name: "A" } }, author: null, parents: [{ sha: V100 }] });
+  const octokitFor = async () => {
+    const { ProbotOctokit } = await import("probot");
+    return new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
+  };
+  const pages = (scope: nock.Scope, total: number, numbers: number[], perPage = 100) => {
+    for (const page of numbers) {
+      const from = (page - 1) * perPage;
+      const commits = Array.from({ length: Math.min(perPage, total - from) }, (_, i) => commit(`c${from + i}`));
+      scope
+        .get(`${R}/compare/v1.0.0...${MERGE}`)
+        .query(page === 1 ? { per_page: "100" } : { per_page: "100", page: String(page) })
+        .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: total, commits });
+    }
+  };
+
+  it("reads all 5 pages of 401 commits, oldest first, and marks the comparison complete", async () => {
+    const { compareCommits } = await import("../../src/github/tags.js");
+    pages(nock(API), 401, [1, 2, 3, 4, 5]);
+    const cmp = await compareCommits((await octokitFor()) as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
+    expect(cmp.commits).toHaveLength(401);
+    expect(cmp.commits[0]?.sha).toBe("c0");
+    expect(cmp.commits[400]?.sha).toBe("c400");
+    expect(cmp).toMatchObject({ totalCommits: 401, partial: false });
+  });
+
+  it("beyond the cap reads the first pages and the last one, and marks the rest unread", async () => {
+    const { compareCommits, MAX_COMPARE_PAGES } = await import("../../src/github/tags.js");
+    expect(MAX_COMPARE_PAGES).toBe(10);
+    pages(nock(API), 1500, [1, 2, 3, 4, 5, 6, 7, 8, 9, 15]);
+    const cmp = await compareCommits((await octokitFor()) as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
+    expect(cmp.commits).toHaveLength(1000);
+    expect(cmp.commits.at(-1)?.sha).toBe("c1499"); // the newest commits are always there
+    expect(cmp).toMatchObject({ totalCommits: 1500, partial: true });
+  });
+
+  it("release notes with 400 PRs over 5 pages list every PR up to the cap, then 'and N more' with the compare link", async () => {
+    let release: Body = {};
+    const scope = config(mockAuth());
+    prFacts(scope);
+    tags(scope, ["v1.0.0"]);
+    // 400 squash-merged PRs (#1000…#1399) and the merge itself: 401 commits, 100 a page.
+    const all = [...Array.from({ length: 400 }, (_, i) => commit(`s${i}`, `Change ${i} (#${1000 + i})`)), commit(MERGE, "Fix drift threshold (#12)")];
+    for (const page of [1, 2, 3, 4, 5]) {
+      scope
+        .get(`${R}/compare/v1.0.0...${MERGE}`)
+        .query(page === 1 ? { per_page: "100" } : { per_page: "100", page: String(page) })
+        .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: 401, commits: all.slice((page - 1) * 100, page * 100) });
+    }
+    scope
+      .post(`${R}/git/tags`)
+      .reply(201, { sha: "t1" })
+      .post(`${R}/git/refs`)
+      .reply(201, {})
+      .get(`${R}/releases/tags/v1.0.1`)
+      .reply(404, {})
+      .post(`${R}/releases`, (b: Body) => ((release = b), true))
+      .reply(201, { id: 1, html_url: "u" });
+    comments(scope, [{ id: 5, user: { login: BOT_LOGIN }, body: "<!-- branch-steward:release -->\nold" }]).patch(`${R}/issues/comments/5`).reply(200, {});
+
+    await receive(mergedPayload());
+
+    const body = String(release.body);
+    const line = body.split("\n").find((l) => l.startsWith("Pull requests: ")) ?? "";
+    const listed = [...line.matchAll(/#(\d+) Change/g)].map((m) => Number(m[1]));
+    expect(listed).toEqual(Array.from({ length: 100 }, (_, i) => 1000 + i));
+    expect(line).toMatch(/; and 300 more \(\[compare v1\.0\.0\.\.\.v1\.0\.1\]\(https:\/\/github\.com\/acme\/forecast\/compare\/v1\.0\.0\.\.\.v1\.0\.1\)\)\.$/);
+    expect(line).not.toContain("not read");
+    expect(body).toContain("Commits (401):");
+    expect(body).toContain("- … and 371 more: [compare v1.0.0...v1.0.1]");
+  });
+
+  it("a refused release comment never undoes the release; the delivery fails afterwards so a redelivery retries it", async () => {
+    let release: Body = {};
+    const scope = config(mockAuth());
+    prFacts(scope);
+    tags(scope, ["v1.0.0"]);
+    compare(scope, "v1.0.0", "ahead");
+    scope
+      .post(`${R}/git/tags`)
+      .reply(201, { sha: "t1" })
+      .post(`${R}/git/refs`)
+      .reply(201, {})
+      .get(`${R}/releases/tags/v1.0.1`)
+      .reply(404, {})
+      .post(`${R}/releases`, (b: Body) => ((release = b), true))
+      .reply(201, { id: 1, html_url: "u" });
+    comments(scope, []).post(`${R}/issues/12/comments`).reply(422, { message: "Validation Failed", errors: [{ resource: "IssueComment", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }], documentation_url: "https://docs.github.com", status: "422" });
+
+    await expect(receive(mergedPayload())).rejects.toThrow(/1 courtesy write failed \(comment\); the work itself is done/);
+
+    expect(release).toMatchObject({ tag_name: "v1.0.1" });
+    expect(t.logs.find((l) => l.msg === "released production merge")).toMatchObject({ tag: "v1.0.1", release: "created", comment: "failed" });
+    expect(t.logs.some((l) => l.msg === "failed to release the production merge; the delivery fails so it can be redelivered")).toBe(false);
+  });
+});

@@ -58,6 +58,11 @@ const commitFacts = (data: CompareData): CommitFact[] =>
 export async function compareFirstPage(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<Comparison> {
   const basehead = `${base}...${head}`;
   const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead, per_page: COMPARE_PAGE_SIZE });
+  return comparisonOf(data, basehead);
+}
+
+/** A first page of `GET /compare/{basehead}` as a Comparison (to read its other pages with `readAllPages`). */
+export function comparisonOf(data: CompareData, basehead: string): Comparison {
   const commits = commitFacts(data);
   return { status: data.status, baseSha: data.base_commit.sha, basehead, totalCommits: data.total_commits, commits, partial: commits.length < data.total_commits };
 }

@@ -39,9 +39,12 @@ const compareBrings = (scope: nock.Scope, aheadBy: number) =>
     .get(`${R}/compare/development...${MERGE}`)
     .query({ per_page: "100" })
     .reply(200, {
+      status: aheadBy ? "ahead" : "behind",
+      base_commit: { sha: "dev0000000" },
       ahead_by: aheadBy,
       behind_by: 0,
-      commits: aheadBy ? [{ sha: "f00", commit: { message: "Pin model" } }, { sha: MERGE, commit: { message: "Fix drift threshold (#12)" } }] : [],
+      total_commits: aheadBy,
+      commits: aheadBy ? [{ sha: "f00", commit: { message: "Pin model" } }, { sha: MERGE, commit: { message: "Fix drift threshold (#12)" } }].slice(-aheadBy) : [],
       files: aheadBy ? [{ filename: "model/thresholds.yml" }] : [],
     });
 const sourceComments = (scope: nock.Scope, capture: (b: Body) => void) =>

@@ -585,3 +585,38 @@ describe("every page of a long comparison", () => {
     expect(t.logs.some((l) => l.msg === "failed to release the production merge; the delivery fails so it can be redelivered")).toBe(false);
   });
 });
+
+describe("reconcileReleases (the sweep's release reconciler)", () => {
+  it("releases oldest first; when one merge fails, the later ones wait for the next sweep and the failure is counted", async () => {
+    const { Context, ProbotOctokit } = await import("probot");
+    const { reconcileReleases } = await import("../../src/handlers/release.js");
+    const octokit = new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
+    const log = t.probot.log.child({ name: "test" });
+    const payload = { repository: { owner: { login: "acme" }, name: "forecast", full_name: FULL_NAME }, installation: { id: 2 } };
+    const context = new Context({ id: "sweep-1", name: "repository", payload } as never, octokit as never, log);
+    const OLDER = "0lder00000000000000000000000000000000000";
+    const merged = (number: number, sha: string, at: string) => ({
+      ...(mergedPayload({ number }).pull_request as Body),
+      merged_at: at,
+      merge_commit_sha: sha,
+      base: { ref: "production", repo: { full_name: FULL_NAME, html_url: `https://github.com/${FULL_NAME}` } },
+    });
+    const scope = nock(API)
+      .get(`${R}/contents/.github%2Fbranch-steward.yml`)
+      .reply(200, CONFIG, { "content-type": "application/vnd.github.raw; charset=utf-8" })
+      .get(`${R}/pulls`)
+      .query({ state: "closed", base: "production", sort: "updated", direction: "desc", per_page: "50" })
+      .reply(200, [merged(12, MERGE, "2026-11-26T09:00:00Z"), merged(11, OLDER, "2026-11-26T08:00:00Z")]);
+    tags(scope, ["v1.0.0"]);
+    for (const sha of [MERGE, OLDER]) {
+      scope.get(`${R}/compare/v1.0.0...${sha}`).query({ per_page: "100" }).reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: 1, commits: [] });
+    }
+    // The older merge is released first, and GitHub fails on it: the newer one must not take its version.
+    scope.get(`${R}/issues/11/labels`).query({ per_page: "100" }).reply(500, { message: "Server Error" });
+
+    const result = await reconcileReleases({ context: context as never, octokit: octokit as never, repo: { owner: "acme", repo: "forecast" }, me: { id: APP_ID, slug: "branch-steward", botLogin: BOT_LOGIN }, log, now: new Date("2026-11-26T10:00:00Z"), options: { windowMs: 6 * 3600_000 } });
+
+    expect(result).toEqual({ found: 2, fixed: 0, failed: 1 });
+    expect(t.logs.find((l) => l.msg === "sweep: release failed; later merges wait for the next sweep, which retries it")).toMatchObject({ pr: 11 });
+  });
+});

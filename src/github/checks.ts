@@ -49,19 +49,20 @@ export type CheckWrite = "created" | "updated" | "unchanged";
 
 export const digest = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
-/** What the status comment is, as far as the check run knows. */
-export type CommentClaim = string; // a digest of the comment body, "off" or "unconfirmed"
+/** The comment claim when comments are disabled, and when the comment write failed. */
 export const COMMENT_OFF = "off";
 export const COMMENT_UNCONFIRMED = "unconfirmed";
-/** The `external_id` of a run written in the minimal fallback form: never "unchanged", so it is retried. */
-export const FALLBACK_CLAIM = "bs1;fallback";
+/** The `external_id` of a run written in the minimal fallback form: never current, so it is retried. */
+const FALLBACK_CLAIM = "bs1;fallback";
 
 export interface Claim {
+  /** Digest of the full summary the run stands for (it may show the short form). */
   readonly summary: string | undefined;
+  /** Digest of the status comment written with this verdict, `off` or `unconfirmed`. */
   readonly comment: string | undefined;
 }
 
-export const formatClaim = (summaryDigest: string, comment: CommentClaim): string => `bs1;s=${summaryDigest};c=${comment}`;
+export const formatClaim = (summaryDigest: string, comment: string): string => `bs1;s=${summaryDigest};c=${comment}`;
 
 export function parseClaim(externalId: string | null | undefined): Claim {
   const m = /^bs1;s=([0-9a-f]+);c=([0-9a-z]+)$/.exec(externalId ?? "");
@@ -72,11 +73,6 @@ export function parseClaim(externalId: string | null | undefined): Claim {
 export function verdictIsCurrent(existing: ExistingCheckRun, evaluation: Evaluation, output: CheckOutput): boolean {
   if (existing.status !== evaluation.status || (existing.conclusion ?? undefined) !== evaluation.conclusion || existing.title !== output.title) return false;
   return existing.summary === output.summary || parseClaim(existing.externalId).summary === digest(output.summary);
-}
-
-/** Verdict and comment claim both current: nothing to write. */
-export function isUnchanged(existing: ExistingCheckRun, evaluation: Evaluation, output: CheckOutput, comment: CommentClaim = COMMENT_OFF): boolean {
-  return verdictIsCurrent(existing, evaluation, output) && parseClaim(existing.externalId).comment === comment;
 }
 
 export type VerdictForm = "full" | "short" | "minimal";

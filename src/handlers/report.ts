@@ -114,7 +114,7 @@ export async function evaluateAndReport(
   const key = `${repo.owner}/${repo.repo}#${pr.number}`.toLowerCase();
   const verdictCurrent = existing !== undefined && verdictIsCurrent(existing, evaluation, output);
   const claimCurrent = verdictCurrent && parseClaim(existing.externalId).comment === wanted && !unconfirmed.has(key);
-  if (verdictCurrent && claimCurrent && !options.force) {
+  if (claimCurrent && !options.force) {
     return { governed: true, verdict, check: "unchanged", comment: "unchanged" };
   }
 
@@ -144,8 +144,8 @@ export async function evaluateAndReport(
     );
   }
 
-  // 3. The claim, so that the next event knows whether the comment still needs writing.
-  // What the run claims now; a minimal fallback claims nothing and is rewritten on the next event anyway.
+  // 3. The claim, so that the next event knows whether the comment still needs writing. What the
+  // run claims now: a minimal fallback claims nothing (it is rewritten on the next event anyway).
   const claimed = verdictCurrent ? (parseClaim(existing?.externalId).comment ?? "none") : form === "minimal" ? null : wanted;
   const confirmed = written !== FAILED;
   const claim = confirmed ? wanted : COMMENT_UNCONFIRMED;

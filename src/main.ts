@@ -17,7 +17,7 @@
  */
 import { ProbotOctokit, run } from "probot";
 import { formatProblems, validateEnv } from "./env.js";
-import { withCourtesyGate } from "./github/courtesy.js";
+import { withCourtesyGate } from "./github/courtesy-gate.js";
 import app from "./index.js";
 import { createAppLogger, logOptionsFromEnv } from "./observability/log.js";
 import { instrumentedOctokit } from "./observability/octokit.js";

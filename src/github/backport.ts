@@ -2,6 +2,7 @@
 import type { ExistingBackport } from "../policy/backport.js";
 import type { CommitSummary } from "../policy/gate.js";
 import { withReleaseLine } from "../render/backport.js";
+import { COMPARE_PAGE_SIZE, comparisonOf, readAllPages } from "./tags.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 const status = (error: unknown): number | undefined => (error as { status?: number }).status;
@@ -33,15 +34,24 @@ export async function findPullsForBranch(octokit: Octokit, repo: RepoRef, branch
 
 export interface Compared {
   readonly aheadBy: number;
+  /** Commits development lacks, oldest first: every one up to the compare cap (see tags.ts). */
   readonly commits: CommitSummary[];
+  /** GitHub's count of them; more than `commits.length` only beyond the cap (`partial`). */
+  readonly totalCommits: number;
+  readonly partial: boolean;
+  /** Files changed as GitHub lists them: at most 300, so a count of 300 means "300 or more". */
   readonly filesChanged: number;
 }
 
 export async function compareRefs(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<Compared> {
-  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${head}`, per_page: 100 });
+  const basehead = `${base}...${head}`;
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead, per_page: COMPARE_PAGE_SIZE });
+  const all = await readAllPages(octokit, repo, comparisonOf(data, basehead));
   return {
     aheadBy: data.ahead_by,
-    commits: data.commits.map((c) => ({ sha: c.sha, title: c.commit.message.split("\n")[0] ?? "" })),
+    commits: all.commits.map((c) => ({ sha: c.sha, title: c.message.split("\n")[0] ?? "" })),
+    totalCommits: all.totalCommits,
+    partial: all.partial,
     filesChanged: data.files?.length ?? 0,
   };
 }

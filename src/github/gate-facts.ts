@@ -12,6 +12,8 @@ export interface CheckRunRecord extends ObservedCheck {
   readonly appId: number | null;
   readonly title: string | null;
   readonly summary: string | null;
+  /** Our claim about the status comment (see checks.ts); other apps' ids mean nothing to us. */
+  readonly externalId: string | null;
 }
 
 /** Every latest check run on a commit: ours is found among them, the others are evidence. */
@@ -36,6 +38,7 @@ export async function listCheckRuns(octokit: Octokit, where: RepoRef & { sha: st
     completedAt: r.completed_at ?? null,
     title: r.output?.title ?? null,
     summary: r.output?.summary ?? null,
+    externalId: r.external_id ?? null,
   }));
 }
 
@@ -65,6 +68,7 @@ const summarize = (c: { sha: string; commit: { message: string } }): CommitSumma
   title: c.commit.message.split("\n")[0] ?? "",
 });
 
+/** One request per comparison: GitHub's counts (`ahead_by`, `behind_by`) are exact; `commits` is the oldest page only. */
 async function compare(octokit: Octokit, repo: RepoRef, base: string, head: string) {
   const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${head}`, per_page: 100 });
   return data;
@@ -95,16 +99,28 @@ export async function readGateFacts(
   }
   if (needs.upToDate) {
     const ahead = await cmp(target, pr.headSha);
+    // The count is GitHub's own; the examples are the first page of the reverse comparison.
     const missing = isSync && ahead.behind_by > 0 ? (await cmp(pr.headSha, target)).commits.map(summarize) : [];
     facts.behind = { behindBy: ahead.behind_by, missing };
   }
-  if (needs.lineage) {
-    const [prCommits, developmentOnly] = await Promise.all([
-      cmp(branches.production, pr.headSha),
-      cmp(branches.production, branches.development),
-    ]);
-    const devShas = new Set(developmentOnly.commits.map((c) => c.sha));
-    facts.lineageOffending = prCommits.commits.filter((c) => devShas.has(c.sha)).map(summarize);
-  }
+  if (needs.lineage) facts.lineage = await lineage(cmp, branches, pr.headSha);
   return facts;
+}
+
+/**
+ * The PR's commits that are in development and not in production: those reachable from the
+ * merge base of development and the PR head, and not from production. Counted by GitHub
+ * (`ahead_by` of production...merge-base), whatever their number; the examples are its first page.
+ * Three comparisons at most, one when the PR brings nothing production lacks.
+ */
+async function lineage(
+  cmp: (base: string, head: string) => ReturnType<typeof compare>,
+  branches: { production: string; development: string },
+  headSha: string,
+): Promise<{ count: number; examples: CommitSummary[] }> {
+  const brings = await cmp(branches.production, headSha);
+  if (brings.ahead_by === 0) return { count: 0, examples: [] };
+  const shared = (await cmp(branches.development, headSha)).merge_base_commit.sha;
+  const fromDevelopment = await cmp(branches.production, shared);
+  return { count: fromDevelopment.ahead_by, examples: fromDevelopment.commits.map(summarize) };
 }

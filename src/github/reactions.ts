@@ -3,7 +3,7 @@
  * Read first, write only what is missing: GitHub answers 200 for a reaction that already
  * exists, but that is still a write through the installation's write queue. Writes are courtesy.
  */
-import { courtesy } from "./courtesy.js";
+import { courtesy } from "./courtesy-gate.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 export type ReactionContent = "+1" | "-1" | "laugh" | "confused" | "heart" | "hooray" | "rocket" | "eyes";

@@ -25,10 +25,24 @@ export interface Comparison {
   /** identical | ahead (base is an ancestor of head) | behind | diverged */
   readonly status: string;
   readonly baseSha: string;
+  /** `base...head`, to read further pages. */
+  readonly basehead: string;
+  /** Commits in head, not in base: GitHub's own count, whatever was read. */
   readonly totalCommits: number;
-  /** Commits in head, not in base (the first page: up to 100). */
+  /**
+   * Commits in head, not in base, oldest first: the first page only (`compareFirstPage`), or every
+   * page up to a cap (`compareCommits`), the last page always included so that the newest commits
+   * (the head and its first parents) are present.
+   */
   readonly commits: readonly CommitFact[];
+  /** Fewer commits were read than `totalCommits`: anything counted from `commits` is a lower bound. */
+  readonly partial: boolean;
 }
+
+/** GitHub's largest page of compare commits. */
+export const COMPARE_PAGE_SIZE = 100;
+/** Requests spent on one comparison's commits at most (1,000 commits; the last page comes on top). */
+export const MAX_COMPARE_PAGES = 10;
 
 type CompareData = Awaited<ReturnType<Octokit["rest"]["repos"]["compareCommitsWithBasehead"]>>["data"];
 
@@ -40,22 +54,43 @@ const commitFacts = (data: CompareData): CommitFact[] =>
     parents: (c.parents ?? []).map((p) => p.sha),
   }));
 
-/**
- * `GET /compare/{base}...{head}`; the base may be a tag name (GitHub peels annotated tags).
- * Commits come oldest first, 100 a page: for a longer range the last page is read too, so the
- * newest commits (the head and its first parents) are always present. At most two requests.
- */
-export async function compareCommits(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<Comparison> {
+/** `GET /compare/{base}...{head}`, one request: the status, the total and the oldest commits. The base may be a tag name (GitHub peels annotated tags). */
+export async function compareFirstPage(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<Comparison> {
   const basehead = `${base}...${head}`;
-  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead, per_page: 100 });
-  let commits = commitFacts(data);
-  if (data.total_commits > commits.length && commits.length > 0) {
-    const page = Math.ceil(data.total_commits / 100);
-    const { data: last } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead, per_page: 100, page });
-    const seen = new Set(commits.map((c) => c.sha));
-    commits = [...commits, ...commitFacts(last).filter((c) => !seen.has(c.sha))];
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead, per_page: COMPARE_PAGE_SIZE });
+  return comparisonOf(data, basehead);
+}
+
+/** A first page of `GET /compare/{basehead}` as a Comparison (to read its other pages with `readAllPages`). */
+export function comparisonOf(data: CompareData, basehead: string): Comparison {
+  const commits = commitFacts(data);
+  return { status: data.status, baseSha: data.base_commit.sha, basehead, totalCommits: data.total_commits, commits, partial: commits.length < data.total_commits };
+}
+
+/**
+ * The rest of a comparison's commits: every page up to `maxPages` requests in all, and the last
+ * page in any case, so the newest commits are present. What stays unread is marked `partial`.
+ */
+export async function readAllPages(octokit: Octokit, repo: RepoRef, first: Comparison, maxPages = MAX_COMPARE_PAGES): Promise<Comparison> {
+  if (!first.partial || first.commits.length === 0) return first;
+  const pages = Math.ceil(first.totalCommits / COMPARE_PAGE_SIZE);
+  const wanted = pages <= maxPages ? range(2, pages) : [...range(2, maxPages - 1), pages];
+  const bySha = new Map(first.commits.map((c) => [c.sha, c]));
+  for (const page of wanted) {
+    const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: first.basehead, per_page: COMPARE_PAGE_SIZE, page });
+    const fresh = commitFacts(data).filter((c) => !bySha.has(c.sha));
+    if (fresh.length === 0) break; // a server that ignores paging gave everything it had on the first page
+    for (const c of fresh) bySha.set(c.sha, c);
   }
-  return { status: data.status, baseSha: data.base_commit.sha, totalCommits: data.total_commits, commits };
+  const commits = [...bySha.values()];
+  return { ...first, commits, partial: commits.length < first.totalCommits };
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+
+/** A comparison with its commits read page by page (see `readAllPages`). */
+export async function compareCommits(octokit: Octokit, repo: RepoRef, base: string, head: string, maxPages = MAX_COMPARE_PAGES): Promise<Comparison> {
+  return readAllPages(octokit, repo, await compareFirstPage(octokit, repo, base, head), maxPages);
 }
 
 export interface TagTarget {

@@ -27,6 +27,7 @@ import {
   waitForMergeable,
 } from "../github/backport.js";
 import { findMarkedComment, writeComment } from "../github/comments.js";
+import { Courtesy, CourtesyWritesFailed, type CourtesyKind } from "../github/courtesy.js";
 import type { AppIdentity, IdentityProvider } from "../github/identity.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import {
@@ -57,6 +58,16 @@ export interface BackportDeps {
   readonly log: Log;
   /** Delays between mergeability polls (tests shorten them). */
   readonly mergeablePolls?: readonly number[];
+  /**
+   * Where courtesy writes (comments, labels, assignees, reviewer requests, bodies) that GitHub
+   * refused are recorded; without one, they are only logged and counted.
+   */
+  readonly courtesy?: Courtesy;
+}
+
+/** A courtesy write: never stops the backport; a refusal is logged, counted and recorded. */
+function polite<T>(deps: BackportDeps, kind: CourtesyKind, number: number, write: () => Promise<T>): Promise<T | "failed"> {
+  return (deps.courtesy ?? new Courtesy(deps.log)).attempt(kind, { pr: number }, write);
 }
 
 export function mergedFacts(pr: {
@@ -84,11 +95,16 @@ export function mergedFacts(pr: {
   };
 }
 
-/** Our one backport comment on the source PR, written only when its text changes. */
+/** Our one backport comment on the source PR, written only when its text changes (a courtesy write). */
 async function sayOnSource(deps: BackportDeps, number: number, body: string): Promise<void> {
   const where = { ...deps.repo, issueNumber: number, marker: BACKPORT_MARKER, botLogin: deps.me.botLogin };
-  await writeComment(deps.octokit, where, await findMarkedComment(deps.octokit, where), body);
+  await polite(deps, "comment", number, async () => writeComment(deps.octokit, where, await findMarkedComment(deps.octokit, where), body));
 }
+
+/** Labels as a courtesy: the sweep finds a merge without a backport label and runs the backport again, which repairs them. */
+const label = (deps: BackportDeps, number: number, labels: readonly string[]) => polite(deps, "label", number, () => addLabels(deps.octokit, deps.repo, number, labels));
+const assign = (deps: BackportDeps, number: number, assignees: readonly string[]) =>
+  assignees.length ? polite(deps, "assignee", number, () => deps.octokit.rest.issues.addAssignees({ ...deps.repo, issue_number: number, assignees: [...assignees] })) : Promise.resolve();
 
 /** Runs the backport of one merged PR. Safe to repeat: the branch name is the lock. */
 export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, config: Config, requested: boolean): Promise<string> {
@@ -105,13 +121,12 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
   const step = nextBackportStep(existing, requested);
   if (step.step === "done") {
     // Repair what an interrupted run left out (the source label, the comment); write nothing else.
-    const label = step.pr.merged ? labels.done : labels.pending;
-    if (!pr.labels.includes(label)) await addLabels(octokit, repo, pr.number, [label]);
+    const state = step.pr.merged ? labels.done : labels.pending;
+    if (!pr.labels.includes(state)) await label(deps, pr.number, [state]);
     if (step.pr.state === "open") {
       const missingLabels = backportLabels(pr, config).filter((l) => !(step.pr.labels ?? []).includes(l));
-      await addLabels(octokit, repo, step.pr.number, missingLabels);
-      const missingAssignees = backportPeople(pr, []).assignees.filter((a) => !(step.pr.assignees ?? []).includes(a));
-      if (missingAssignees.length) await octokit.rest.issues.addAssignees({ ...repo, issue_number: step.pr.number, assignees: missingAssignees });
+      await label(deps, step.pr.number, missingLabels);
+      await assign(deps, step.pr.number, backportPeople(pr, []).assignees.filter((a) => !(step.pr.assignees ?? []).includes(a)));
     }
     await sayOnSource(deps, pr.number, renderBackportExists(step.pr.number, trigger.target, step.pr.merged ? "merged" : "open"));
     return `nothing to do: ${step.why} (#${step.pr.number})`;
@@ -121,19 +136,20 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     return `not reopened: #${step.pr.number} was closed by a human`;
   }
   if (step.step === "reopen") {
-    try {
-      await octokit.rest.pulls.update({ ...repo, pull_number: step.pr.number, state: "open" });
-      await addLabels(octokit, repo, pr.number, [labels.pending]);
+    const reopened = await octokit.rest.pulls.update({ ...repo, pull_number: step.pr.number, state: "open" }).then(
+      () => true,
+      (error: unknown) => (log.warn({ err: error, pr: step.pr.number }, "could not reopen the backport PR; opening a new one"), false),
+    );
+    if (reopened) {
+      await label(deps, pr.number, [labels.pending]);
       await sayOnSource(deps, pr.number, renderBackportExists(step.pr.number, trigger.target, "reopened"));
       return `reopened #${step.pr.number}`;
-    } catch (error) {
-      log.warn({ err: error, pr: step.pr.number }, "could not reopen the backport PR; opening a new one");
     }
   }
 
   const brings = await compareRefs(octokit, repo, trigger.target, trigger.mergeCommitSha);
   if (brings.aheadBy === 0) {
-    await addLabels(octokit, repo, pr.number, [labels.not_needed]);
+    await label(deps, pr.number, [labels.not_needed]);
     await sayOnSource(deps, pr.number, renderAlreadyInDevelopment(trigger.target));
     return "not needed: development already contains the merge commit";
   }
@@ -162,6 +178,7 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     development: trigger.target,
     mergeCommitSha: trigger.mergeCommitSha,
     commits: brings.commits,
+    totalCommits: brings.totalCommits,
     extra: trigger.kind === "sync" ? [] : extra,
     filesChanged: brings.filesChanged,
     strategy: branchAt === trigger.mergeCommitSha ? ("merge-back" as const) : ("cherry-pick" as const),
@@ -178,23 +195,30 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     title: renderBackportTitle(trigger.kind, { ...config.branches, development: trigger.target, number: pr.number, title: pr.title }),
     body: renderBackportBody({ ...body, release, reviewerProblems: [] }),
   });
+  // The backport PR exists: everything after this is a courtesy and never undoes or stops it.
   if (opened.created) {
-    const problems = await requestReviewers(octokit, repo, opened.number, people.reviewers);
-    if (problems.length) {
+    const problems = await polite(deps, "reviewer", opened.number, () => requestReviewers(octokit, repo, opened.number, people.reviewers));
+    if (problems !== "failed" && problems.length) {
       log.warn({ pr: opened.number, problems }, "some reviewers could not be requested");
-      await octokit.rest.pulls.update({ ...repo, pull_number: opened.number, body: renderBackportBody({ ...body, release, reviewerProblems: problems }) });
+      const described = renderBackportBody({ ...body, release, reviewerProblems: problems });
+      await polite(deps, "body", opened.number, () => octokit.rest.pulls.update({ ...repo, pull_number: opened.number, body: described }));
     }
-    if (people.assignees.length) await octokit.rest.issues.addAssignees({ ...repo, issue_number: opened.number, assignees: people.assignees });
-    await addLabels(octokit, repo, opened.number, backportLabels(pr, config));
+    await assign(deps, opened.number, people.assignees);
+    await label(deps, opened.number, backportLabels(pr, config));
   }
-  await addLabels(octokit, repo, pr.number, [labels.pending]);
+  await label(deps, pr.number, [labels.pending]);
   await sayOnSource(deps, pr.number, renderBackportExists(opened.number, trigger.target, "open"));
 
-  const mergeable = await waitForMergeable(octokit, repo, opened.number, deps.mergeablePolls);
+  const mergeable = await waitForMergeable(octokit, repo, opened.number, deps.mergeablePolls).catch((error: unknown) => {
+    log.warn({ err: error, pr: opened.number }, "could not read the backport PR's mergeability");
+    return null;
+  });
   if (mergeable === false) {
-    await addLabels(octokit, repo, opened.number, [labels.conflict]);
+    await label(deps, opened.number, [labels.conflict]);
     const where = { ...repo, issueNumber: opened.number, marker: CONFLICT_MARKER, botLogin: deps.me.botLogin };
-    await writeComment(octokit, where, await findMarkedComment(octokit, where), renderConflict(trigger.branch, trigger.target));
+    await polite(deps, "comment", opened.number, async () =>
+      writeComment(octokit, where, await findMarkedComment(octokit, where), renderConflict(trigger.branch, trigger.target)),
+    );
   }
   return `opened #${opened.number}${mergeable === false ? " (conflict)" : mergeable === null ? " (mergeability unknown)" : ""}`;
 }
@@ -220,7 +244,7 @@ async function pickOrFallBack(
   });
   if (picked.kind === "picked") return { branchAt: picked.sha, note: "" };
   if (picked.kind === "empty") {
-    await addLabels(octokit, repo, pr.number, [labels.not_needed]);
+    await label(deps, pr.number, [labels.not_needed]);
     await sayOnSource(deps, pr.number, renderAlreadyInDevelopment(trigger.target));
     return { done: "not needed: the cherry-pick is empty" };
   }
@@ -241,7 +265,7 @@ async function pickOrFallBack(
           assignees: backportPeople(pr, []).assignees,
         })
       ).data;
-  await addLabels(octokit, repo, pr.number, [labels.pending]);
+  await label(deps, pr.number, [labels.pending]);
   await sayOnSource(deps, pr.number, renderPickConflictNote(trigger.target, `tracking issue #${issue.number}`));
   return { done: `cherry-pick conflicted: tracking issue #${issue.number}` };
 }
@@ -251,8 +275,8 @@ async function markBackported(deps: BackportDeps, config: Config, source: number
   const { pending, done } = config.backport.labels;
   const { data } = await deps.octokit.rest.issues.listLabelsOnIssue({ ...deps.repo, issue_number: source, per_page: 100 });
   const labels = data.map((l) => l.name);
-  if (labels.includes(pending)) await removeLabel(deps.octokit, deps.repo, source, pending);
-  if (!labels.includes(done)) await addLabels(deps.octokit, deps.repo, source, [done]);
+  if (labels.includes(pending)) await polite(deps, "label", source, () => removeLabel(deps.octokit, deps.repo, source, pending));
+  if (!labels.includes(done)) await label(deps, source, [done]);
   await sayOnSource(deps, source, renderBackportExists(backport, config.branches.development, "merged"));
 }
 
@@ -264,7 +288,7 @@ async function withReporting(deps: BackportDeps, source: number, work: () => Pro
     deps.log.error({ pr: source, err: error }, "backport failed");
     const status = (error as { status?: number }).status;
     const reason = status === 403 || status === 404 ? `GitHub refused a request (HTTP ${status}); check that the app has contents and pull requests write permission.` : `${(error as Error).message}`;
-    await sayOnSource(deps, source, renderBackportFailed(reason)).catch((e: unknown) => deps.log.error({ err: e }, "could not comment the failure"));
+    await sayOnSource(deps, source, renderBackportFailed(reason));
     throw error;
   }
 }
@@ -274,7 +298,25 @@ export async function onPullRequestClosed(context: Context<"pull_request.closed"
   if (!raw?.merged || !raw.head || !raw.base) return;
   const repo = context.repo();
   const me = await identity();
-  const deps: BackportDeps = { octokit: context.octokit, repo, me, log: context.log.child({ delivery: context.id, repo: `${repo.owner}/${repo.repo}` }) };
+  const log = context.log.child({ delivery: context.id, repo: `${repo.owner}/${repo.repo}` });
+  const deps: BackportDeps = { octokit: context.octokit, repo, me, log, courtesy: new Courtesy(log) };
+  await backportOnMerge(context, deps, raw, lock);
+  // The work is done; if courtesy writes failed, fail the delivery so that a redelivery retries
+  // them (every step is idempotent: the redelivery finds the backport PR and repairs only those).
+  if (deps.courtesy?.failed) {
+    const error = new CourtesyWritesFailed(deps.courtesy.failures);
+    log.warn({ err: error }, "backport handled, but courtesy writes failed; the delivery fails so that a redelivery retries them");
+    throw error;
+  }
+}
+
+async function backportOnMerge(
+  context: Context<"pull_request.closed">,
+  deps: BackportDeps,
+  raw: Context<"pull_request.closed">["payload"]["pull_request"],
+  lock?: Pick<WorkLock, "run">,
+): Promise<void> {
+  const repo = deps.repo;
   const loaded = await loadConfig(context);
   const config = loaded.config;
   const pr = mergedFacts(raw);

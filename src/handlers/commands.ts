@@ -14,7 +14,7 @@
  */
 import type { Context } from "probot";
 import { findMarkedComment, writeComment } from "../github/comments.js";
-import { courtesy } from "../github/courtesy.js";
+import { courtesy } from "../github/courtesy-gate.js";
 import type { IdentityProvider } from "../github/identity.js";
 import { isWriter } from "../github/permissions.js";
 import { react, reactionsBy } from "../github/reactions.js";

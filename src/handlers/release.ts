@@ -20,7 +20,19 @@ import type { KeyedLock } from "../github/keyed-lock.js";
 import { releaseByTag, updateReleaseBody, writeRelease } from "../github/releases.js";
 import { linkReleaseInBackport } from "../github/backport.js";
 import { backportBranch } from "../policy/backport.js";
-import { compareCommits, createAnnotatedTag, errorText, httpStatus, isRateLimited, listTags, readTag, type Comparison } from "../github/tags.js";
+import {
+  compareCommits,
+  compareFirstPage,
+  createAnnotatedTag,
+  errorText,
+  httpStatus,
+  isRateLimited,
+  listTags,
+  readAllPages,
+  readTag,
+  type Comparison,
+} from "../github/tags.js";
+import { Courtesy, CourtesyWritesFailed } from "../github/courtesy.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { checkName } from "../policy/evaluation.js";
 import { evaluateFlow } from "../policy/flow.js";
@@ -110,7 +122,7 @@ interface Published {
 }
 
 export type ReleaseOutcome =
-  | { readonly result: "released"; readonly tag: string; readonly release: string; readonly comment: string; readonly existing: boolean }
+  | { readonly result: "released"; readonly tag: string; readonly release: string; readonly comment: string; readonly existing: boolean; readonly backport?: string }
   | { readonly result: "refused"; readonly problem: string };
 
 class ReleaseProblem extends Error {
@@ -133,6 +145,8 @@ export class Releaser {
     private readonly me: AppIdentity,
     private readonly log: Log,
     private readonly repoHtmlUrl: string,
+    /** Courtesy writes (the PR comment, the backport PR's release line) refused by GitHub. */
+    readonly courtesy: Courtesy = new Courtesy(log),
   ) {}
 
   private get options() {
@@ -172,7 +186,7 @@ export class Releaser {
       const tags = await this.readTags();
       const compares = new Map<string, Comparison>();
       const search = await findHighestAncestor(tags.versions, async (v) => {
-        const cmp = await compareCommits(this.octokit, this.repo, v.tag, mergeSha);
+        const cmp = await compareFirstPage(this.octokit, this.repo, v.tag, mergeSha); // one request per candidate
         compares.set(v.tag, cmp);
         return relationOfCompareStatus(cmp.status);
       });
@@ -184,7 +198,9 @@ export class Releaser {
       }
       if (search.atCommit && search.previous) return this.publishExisting(pull, facts, search.previous, tags);
 
-      const previousCompare = search.previous ? compares.get(search.previous.tag) : undefined;
+      // The previous version's comparison, every page: the PRs it includes and its newest commits.
+      const firstPage = search.previous ? compares.get(search.previous.tag) : undefined;
+      const previousCompare = firstPage ? await readAllPages(this.octokit, this.repo, firstPage) : undefined;
       if (!predecessorsDone && previousCompare) {
         predecessorsDone = true;
         if (await this.releasePredecessors(mergeSha, previousCompare)) {
@@ -322,7 +338,7 @@ export class Releaser {
     } else {
       // Tagged by hand: the previous version is the highest one below it in this history.
       const lower = tags.versions.filter((v) => v !== tag);
-      const below = await findHighestAncestor(lower, async (v) => relationOfCompareStatus((await compareCommits(this.octokit, this.repo, v.tag, mergeSha)).status));
+      const below = await findHighestAncestor(lower, async (v) => relationOfCompareStatus((await compareFirstPage(this.octokit, this.repo, v.tag, mergeSha)).status));
       published = { tag: tag.tag, previous: below.previous?.tag ?? null, bumpReason: "The tag was created outside branch-steward.", reverts: facts.revert?.resolvedTag ?? null };
     }
     return this.publish(pull, facts, published, mergeSha, tags, true);
@@ -384,15 +400,15 @@ export class Releaser {
       }
     }
     const body = renderReleaseComment({ tag: p.tag, releaseUrl: releaseUrl(this.repoHtmlUrl, p.tag), previous: p.previous, bumpReason: p.bumpReason, reverts: p.reverts });
-    const comment = await this.comment(pull.number, body);
-    // The backport PR of this merge (if already open) links its release; a failure there is only logged.
+    // Courtesy writes: the tag and the release stand whatever happens to them.
+    const comment = await this.courtesy.attempt("comment", { pr: pull.number }, () => this.comment(pull.number, body));
+    // The backport PR of this merge (if already open) links its release.
+    const branch = backportBranch(this.config, pull.number);
     const backport = this.config.backport.enabled
-      ? await linkReleaseInBackport(this.octokit, this.repo, backportBranch(this.config, pull.number), p.tag, releaseUrl(this.repoHtmlUrl, p.tag)).catch(
-          (error: unknown) => (this.log.warn({ err: error, pr: pull.number }, "could not link the release from the backport PR"), "failed"),
-        )
+      ? await this.courtesy.attempt("body", { pr: pull.number, branch }, () => linkReleaseInBackport(this.octokit, this.repo, branch, p.tag, releaseUrl(this.repoHtmlUrl, p.tag)))
       : "disabled";
     this.log.info({ pr: pull.number, tag: p.tag, release: release.write, comment, existing, backport }, "released production merge");
-    return { result: "released", tag: p.tag, release: release.write, comment, existing };
+    return { result: "released", tag: p.tag, release: release.write, comment, existing, backport };
   }
 
   private async comment(number: number, body: string): Promise<string> {
@@ -404,11 +420,7 @@ export class Releaser {
   /** Says loudly why a merge has no version: a log line and the release comment on the PR. */
   async refuse(pull: MergedPull, problem: string, fix: string): Promise<ReleaseOutcome> {
     this.log.error({ pr: pull.number, mergeSha: pull.merge_commit_sha, problem }, "production merge not versioned");
-    try {
-      await this.comment(pull.number, renderReleaseProblemComment(problem, fix));
-    } catch (error) {
-      this.log.error({ pr: pull.number, err: error }, "could not comment on the PR about the unversioned merge");
-    }
+    await this.courtesy.attempt("comment", { pr: pull.number }, () => this.comment(pull.number, renderReleaseProblemComment(problem, fix)));
     return { result: "refused", problem };
   }
 
@@ -420,7 +432,7 @@ export class Releaser {
     const tags = await this.readTags();
     const search = await findHighestAncestor(
       tags.versions,
-      async (v) => relationOfCompareStatus((await compareCommits(this.octokit, this.repo, v.tag, sha)).status),
+      async (v) => relationOfCompareStatus((await compareFirstPage(this.octokit, this.repo, v.tag, sha)).status),
       5,
     );
     if (!search.atCommit || !search.previous) return "absent";
@@ -465,21 +477,28 @@ export async function onPullRequestClosed(context: Context<"pull_request.closed"
   const config = await loadConfig(context);
   if (pull.base.ref !== config.config.branches.production) return;
   const me = await identity();
+  const releaser = releaserFor(context, config.config, me, log);
   if (!config.ok) {
     const problem = renderConfigProblem(config.issues);
-    await releaserFor(context, config.config, me, log).refuse(
+    await releaser.refuse(
       pull,
       problem,
       "Fix .github/branch-steward.yml on the default branch, then redeliver the `pull_request` closed webhook from the app's advanced settings.",
     );
-    return;
+  } else if (config.config.release.enabled) {
+    try {
+      const outcome = await lock.run(lockKey(repo), () => releaser.releaseMerge(pull));
+      log.info({ pr: pull.number, ...outcome }, "release handled");
+    } catch (error) {
+      log.error({ pr: pull.number, err: error }, "failed to release the production merge; the delivery fails so it can be redelivered");
+      throw error;
+    }
   }
-  if (!config.config.release.enabled) return;
-  try {
-    const outcome = await lock.run(lockKey(repo), () => releaserFor(context, config.config, me, log).releaseMerge(pull));
-    log.info({ pr: pull.number, ...outcome }, "release handled");
-  } catch (error) {
-    log.error({ pr: pull.number, err: error }, "failed to release the production merge; the delivery fails so it can be redelivered");
+  // The work is done; failed courtesy writes fail the delivery, so that a redelivery (which
+  // finds the tag and the release and writes nothing else) retries them.
+  if (releaser.courtesy.failed) {
+    const error = new CourtesyWritesFailed(releaser.courtesy.failures);
+    log.warn({ pr: pull.number, err: error }, "release handled, but courtesy writes failed; the delivery fails so that a redelivery retries them");
     throw error;
   }
 }
@@ -509,6 +528,10 @@ export async function onReleaseEvidence(context: Context<"check_run.completed">,
  * For the reconciliation sweep (`SweepOptions.extra`): production merges of the last `windowMs`
  * whose merge commit is not in the history of the highest version tag get their release now.
  * Costs one tag listing and one compare per production merge in the window.
+ *
+ * Merges are released oldest first, because versions follow merge order: when one fails (an
+ * error, not a refusal), the later ones wait for the next sweep, and the failure is counted.
+ * Failed courtesy writes are counted too; the release itself stands.
  */
 export async function reconcileReleases(ctx: {
   readonly context: Context;
@@ -519,18 +542,18 @@ export async function reconcileReleases(ctx: {
   readonly now: Date;
   readonly options: { readonly windowMs: number };
   readonly lock?: Pick<KeyedLock, "run"> | undefined;
-}): Promise<{ found: number; fixed: number }> {
+}): Promise<{ found: number; fixed: number; failed: number }> {
   // Under the same lock as the merge handler: a sweep and a webhook never release at once.
   if (ctx.lock) return ctx.lock.run(lockKey(ctx.repo), () => reconcileReleases({ ...ctx, lock: undefined }));
   const config = await loadConfig(ctx.context);
-  if (!config.ok || !config.config.release.enabled) return { found: 0, fixed: 0 };
+  if (!config.ok || !config.config.release.enabled) return { found: 0, fixed: 0, failed: 0 };
   const { octokit, repo } = ctx;
   const { data: closed } = await octokit.rest.pulls.list({ ...repo, state: "closed", base: config.config.branches.production, sort: "updated", direction: "desc", per_page: 50 });
   const since = ctx.now.getTime() - ctx.options.windowMs;
   const merged = closed
     .filter((p) => p.merged_at && p.merge_commit_sha && Date.parse(p.merged_at) >= since)
     .sort((a, b) => Date.parse(b.merged_at as string) - Date.parse(a.merged_at as string));
-  if (merged.length === 0) return { found: 0, fixed: 0 };
+  if (merged.length === 0) return { found: 0, fixed: 0, failed: 0 };
   const htmlUrl = merged[0]?.base.repo.html_url ?? `https://github.com/${repo.owner}/${repo.repo}`;
   const releaser = new Releaser(octokit, repo, config.config, ctx.me, ctx.log, htmlUrl);
   const versions = parseVersionTags(
@@ -542,16 +565,23 @@ export async function reconcileReleases(ctx: {
   for (const p of merged) {
     // Every merge in the window is checked: merges within one second have equal merged_at, so
     // "stop at the first released one" could stop before an unreleased merge.
-    const status = highest ? (await compareCommits(octokit, repo, highest.tag, p.merge_commit_sha as string)).status : "ahead";
+    const status = highest ? (await compareFirstPage(octokit, repo, highest.tag, p.merge_commit_sha as string)).status : "ahead";
     if (status === "ahead" || status === "diverged") missing.push(p);
   }
   let fixed = 0;
+  let failed = 0;
   for (const p of missing.reverse()) {
     const parsed = mergedPullShape.safeParse(p);
     if (!parsed.success) continue;
-    const outcome = await releaser.releaseMerge(parsed.data);
-    ctx.log.info({ pr: p.number, ...outcome }, "sweep: release");
-    if (outcome.result === "released" && !outcome.existing) fixed++;
+    try {
+      const outcome = await releaser.releaseMerge(parsed.data);
+      ctx.log.info({ pr: p.number, ...outcome }, "sweep: release");
+      if (outcome.result === "released" && !outcome.existing) fixed++;
+    } catch (error) {
+      failed++;
+      ctx.log.error({ pr: p.number, err: error }, "sweep: release failed; later merges wait for the next sweep, which retries it");
+      break;
+    }
   }
-  return { found: missing.length, fixed };
+  return { found: missing.length, fixed, failed: failed + releaser.courtesy.failed };
 }

@@ -1,6 +1,18 @@
 /**
  * Evaluate one PR and report the result: the shell around the pure policy.
  * Read state (config, our existing check and comment), decide, write only what changed.
+ *
+ * The verdict is written first, and always: the check run, then the status comment as a
+ * courtesy write that never blocks it. The check run's claim (external_id, see
+ * github/checks.ts) says whether the comment matching its verdict was written:
+ *   - verdict and claim current → nothing is written and the comment is not even read;
+ *   - verdict changed → the check is written (claiming the new comment), then the comment;
+ *     if the comment write fails, the claim is rewritten to `unconfirmed`;
+ *   - verdict current, claim not (the comment failed before, or comments were switched on) →
+ *     the comment is compared and written, then the claim.
+ * So a comment that failed once is retried by the next event or sweep for that PR. If even
+ * the claim cannot be rewritten, the PR is remembered in this process and its comment is
+ * compared on its next evaluation (the sweep included).
  */
 import type { Context } from "probot";
 import { loadConfig } from "../config/load.js";
@@ -10,7 +22,22 @@ import { metrics } from "../observability/metrics.js";
 import type { WorkLock } from "../infra/work-lock.js";
 import { renderCheck } from "../render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../render/comment.js";
-import { isUnchanged, ourRun, writeCheckRun, type CheckWrite } from "../github/checks.js";
+import { renderMinimalCheck, renderShortCheck } from "../render/verdict-fallback.js";
+import {
+  COMMENT_OFF,
+  COMMENT_UNCONFIRMED,
+  digest,
+  formatClaim,
+  ourRun,
+  parseClaim,
+  verdictIsCurrent,
+  writeCheckRun,
+  writeClaim,
+  writeVerdict,
+  type CheckWrite,
+  type VerdictForm,
+} from "../github/checks.js";
+import { Courtesy, FAILED } from "../github/courtesy.js";
 import { listCheckRuns, readGateFacts } from "../github/gate-facts.js";
 import { openPullsWithHead } from "../github/pulls.js";
 import { findMarkedComment, writeComment, type CommentWrite } from "../github/comments.js";
@@ -19,13 +46,23 @@ import type { RepoRef } from "../github/types.js";
 import type { PullRequestFacts } from "./pull-request-facts.js";
 
 /** What reporting needs from a Probot context, whatever the event. */
-export type ReportContext = Pick<Context, "octokit" | "repo">;
+export type ReportContext = Pick<Context, "octokit" | "repo" | "log">;
 
 export interface ReportResult {
   readonly governed: boolean;
   readonly verdict?: string;
   readonly check?: CheckWrite;
-  readonly comment?: CommentWrite;
+  /** `short` or `minimal` when GitHub refused the full check output. */
+  readonly form?: VerdictForm;
+  readonly comment?: CommentWrite | typeof FAILED;
+}
+
+/** PRs whose comment failed and whose claim could not be rewritten either: compare the comment next time. */
+const unconfirmed = new Set<string>();
+const UNCONFIRMED_LIMIT = 10_000;
+function remember(key: string): void {
+  if (unconfirmed.size >= UNCONFIRMED_LIMIT) unconfirmed.delete(unconfirmed.values().next().value as string);
+  unconfirmed.add(key);
 }
 
 export async function evaluateAndReport(
@@ -46,11 +83,15 @@ export async function evaluateAndReport(
   const config = await loadConfig(context);
   const flow = evaluateFlow(pr.route, config.config);
   const comment = { ...repo, issueNumber: pr.number, marker: COMMENT_MARKER, botLogin: me.botLogin };
+  const courtesy = new Courtesy(context.log);
+  const about = { repo: `${repo.owner}/${repo.repo}`, pr: pr.number };
 
   if (!flow.governed) {
     // Not governed: no check and no new comment; an old comment from a governed target says so.
-    const existing = await findMarkedComment(context.octokit, comment);
-    const written = existing ? await writeComment(context.octokit, comment, existing, renderUngovernedComment(pr.route.target)) : "absent";
+    const written = await courtesy.attempt("comment", about, async () => {
+      const existing = await findMarkedComment(context.octokit, comment);
+      return existing ? writeComment(context.octokit, comment, existing, renderUngovernedComment(pr.route.target)) : "absent";
+    });
     return { governed: false, comment: written };
   }
 
@@ -63,23 +104,63 @@ export async function evaluateAndReport(
   const evaluation = evaluatePullRequest(pr.route, config, facts);
   if (!evaluation) throw new Error("unreachable: a governed flow always evaluates");
   const checksUrl = `${pr.htmlUrl}/checks`;
+  const verdict = verdictOf(evaluation);
 
-  // Our check on this head is read first. The comment is written before the check, so an
-  // unchanged check proves the comment already carries this verdict: one read saved per event.
   const name = checkName(evaluation.target);
   const existing = ourRun(runs, name, me.id);
   const output = renderCheck(evaluation);
-  if (existing && isUnchanged(existing, evaluation, output) && !options.force) {
-    return { governed: true, verdict: verdictOf(evaluation), check: "unchanged", comment: "unchanged" };
+  const body = config.config.comment.enabled ? renderComment(evaluation, { checksUrl }) : null;
+  const wanted = body === null ? COMMENT_OFF : digest(body);
+  const key = `${repo.owner}/${repo.repo}#${pr.number}`.toLowerCase();
+  const verdictCurrent = existing !== undefined && verdictIsCurrent(existing, evaluation, output);
+  const claimCurrent = verdictCurrent && parseClaim(existing.externalId).comment === wanted && !unconfirmed.has(key);
+  if (claimCurrent && !options.force) {
+    return { governed: true, verdict, check: "unchanged", comment: "unchanged" };
   }
-  let written: CommentWrite | undefined;
-  if (config.config.comment.enabled) {
-    const current = await findMarkedComment(context.octokit, comment);
-    written = await writeComment(context.octokit, comment, current, renderComment(evaluation, { checksUrl }));
+
+  // 1. The verdict.
+  const summaryDigest = digest(output.summary);
+  let check: CheckWrite = "unchanged";
+  let form: VerdictForm | undefined;
+  let checkId = existing?.id;
+  if (!verdictCurrent) {
+    const written = await writeVerdict(context.octokit, { ...repo, sha: pr.headSha, name }, existing, evaluation, output, {
+      externalId: formatClaim(summaryDigest, wanted),
+      fallbacks: { short: () => renderShortCheck(evaluation, output.title, pr.htmlUrl), minimal: () => renderMinimalCheck(pr.htmlUrl) },
+    });
+    ({ write: check, id: checkId, form } = written);
+    if (written.form !== "full") {
+      metrics.verdictFallbacks.inc({ form: written.form });
+      context.log.warn({ ...about, form: written.form, refused: written.refused }, "GitHub refused the full check output; wrote a shorter one");
+    }
+    metrics.verdicts.inc({ conclusion: written.form === "minimal" ? "failure" : verdict });
   }
-  const check = await writeCheckRun(context.octokit, { ...repo, sha: pr.headSha, name }, existing, evaluation, output);
-  metrics.verdicts.inc({ conclusion: verdictOf(evaluation) });
-  return { governed: true, verdict: verdictOf(evaluation), check, comment: written };
+
+  // 2. The status comment: a courtesy write.
+  let written: CommentWrite | typeof FAILED | undefined;
+  if (body !== null) {
+    written = await courtesy.attempt("comment", about, async () =>
+      writeComment(context.octokit, comment, await findMarkedComment(context.octokit, comment), body),
+    );
+  }
+
+  // 3. The claim, so that the next event knows whether the comment still needs writing. What the
+  // run claims now: a minimal fallback claims nothing (it is rewritten on the next event anyway).
+  const claimed = verdictCurrent ? (parseClaim(existing?.externalId).comment ?? "none") : form === "minimal" ? null : wanted;
+  const confirmed = written !== FAILED;
+  const claim = confirmed ? wanted : COMMENT_UNCONFIRMED;
+  if (claimed !== null && claimed !== claim && checkId !== undefined) {
+    try {
+      await writeClaim(context.octokit, repo, checkId, formatClaim(summaryDigest, claim));
+      unconfirmed.delete(key);
+    } catch (error) {
+      remember(key);
+      context.log.warn({ ...about, err: error }, "could not record the status comment's state on the check; compared again on the next evaluation");
+    }
+  } else if (confirmed) {
+    unconfirmed.delete(key);
+  }
+  return { governed: true, verdict: form === "minimal" ? "failure" : verdict, check, ...(form && form !== "full" ? { form } : {}), comment: written };
 }
 
 const waiting = new WeakMap<object, Map<string, Promise<ReportResult>>>();

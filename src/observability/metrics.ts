@@ -28,6 +28,16 @@ export interface Metrics {
   /** Errors, by where they were caught (`webhook`, `github`, `sweep`, `ready`, …). */
   readonly errors: Counter<"source">;
   /**
+   * Courtesy writes GitHub refused (comments, labels, reactions, assignees, reviewer requests,
+   * PR bodies), by kind. They never block a verdict; the next event or sweep retries them.
+   */
+  readonly courtesyFailures: Counter<"write">;
+  /**
+   * Check runs written in a fallback form because GitHub refused the full one (422), by form:
+   * `short` (the verdict, the failing rule count, where to look) or `minimal` (a failing check).
+   */
+  readonly verdictFallbacks: Counter<"form">;
+  /**
    * Age in seconds of the oldest merged production PR whose backport PR is not open yet
    * (0 when none). Set by the reconcile sweep (src/reconcile), which is the module that
    * lists merged PRs and their backports.
@@ -92,6 +102,18 @@ export function createMetrics(registry: Registry = new Registry(), options: Metr
       name: `${METRIC_PREFIX}errors_total`,
       help: "Errors, by where they were caught.",
       labelNames: ["source"],
+      registers,
+    }),
+    courtesyFailures: new Counter({
+      name: `${METRIC_PREFIX}courtesy_write_failures_total`,
+      help: "Courtesy writes (comment, label, reaction, assignee, reviewer, body) GitHub refused, by kind; the verdict is never blocked by them.",
+      labelNames: ["write"],
+      registers,
+    }),
+    verdictFallbacks: new Counter({
+      name: `${METRIC_PREFIX}verdict_fallbacks_total`,
+      help: "Check runs written in a shorter form after GitHub refused the full one, by form (short, minimal).",
+      labelNames: ["form"],
       registers,
     }),
     backportsPendingSeconds: new Gauge({

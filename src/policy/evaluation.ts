@@ -69,7 +69,8 @@ export interface GateFacts {
   readonly now: Date;
   readonly checks?: readonly ObservedCheck[];
   readonly behind?: { readonly behindBy: number; readonly missing: readonly CommitSummary[] };
-  readonly lineageOffending?: readonly CommitSummary[];
+  /** The PR's commits in development but not in production: GitHub's count, and the first of them. */
+  readonly lineage?: { readonly count: number; readonly examples: readonly CommitSummary[] };
 }
 
 export function gateNeeds(flow: FlowVerdict, config: Config): GateNeeds | null {
@@ -95,8 +96,8 @@ function gateRules(flow: FlowVerdict, needs: GateNeeds, facts: GateFacts, config
     const isSync = flow.governed && flow.allowed && flow.flow.kind === "sync";
     rules.push(upToDateRule(flow.target, facts.behind.behindBy, facts.behind.missing, isSync));
   }
-  if (needs.lineage && facts.lineageOffending) {
-    rules.push(hotfixLineageRule(config.branches.production, config.branches.development, facts.lineageOffending));
+  if (needs.lineage && facts.lineage) {
+    rules.push(hotfixLineageRule(config.branches.production, config.branches.development, facts.lineage));
   }
   return rules;
 }

@@ -123,21 +123,25 @@ export interface CommitSummary {
   readonly title: string;
 }
 
-const listCommits = (commits: readonly CommitSummary[], limit = 10): string =>
-  commits
-    .slice(0, limit)
-    .map((c) => `\`${c.sha.slice(0, 7)}\` ${escapeInline(c.title)}`)
-    .join("; ") + (commits.length > limit ? `; and ${commits.length - limit} more` : "");
+/** A count as people read it: 1,500. */
+export const count = (n: number): string => n.toLocaleString("en-US");
+
+/** The first `limit` commits, then "and N more" where N comes from `total` (a count, never a page size). */
+const listCommits = (commits: readonly CommitSummary[], total: number, limit = 10): string => {
+  const shown = commits.slice(0, limit);
+  const more = Math.max(total, shown.length) - shown.length;
+  return shown.map((c) => `\`${c.sha.slice(0, 7)}\` ${escapeInline(c.title)}`).join("; ") + (more > 0 ? `; and ${count(more)} more` : "");
+};
 
 /**
  * Up to date: the target's head is an ancestor of the PR head (`behindBy` = 0). For a sync,
- * `missing` are the target commits absent from the source: usually unmerged backports.
+ * `missing` are the first of the target commits absent from the source: usually unmerged backports.
  */
 export function upToDateRule(target: string, behindBy: number, missing: readonly CommitSummary[], isSync: boolean): RuleResult {
   const rule = "Up to date with target";
   if (behindBy === 0) return { rule, outcome: "pass", detail: `The head of ${code(target)} is an ancestor of this PR's head.` };
   const plural = behindBy === 1 ? "commit" : "commits";
-  const detail = `This PR is ${behindBy} ${plural} behind ${code(target)}.` + (isSync && missing.length ? ` Missing from the source: ${listCommits(missing)}.` : "");
+  const detail = `This PR is ${count(behindBy)} ${plural} behind ${code(target)}.` + (isSync && missing.length ? ` Missing from the source: ${listCommits(missing, behindBy)}.` : "");
   return {
     rule,
     outcome: "fail",
@@ -148,14 +152,18 @@ export function upToDateRule(target: string, behindBy: number, missing: readonly
   };
 }
 
-/** A hotfix must be cut from production: none of its commits may come from development only. */
-export function hotfixLineageRule(production: string, development: string, offending: readonly CommitSummary[]): RuleResult {
+/**
+ * A hotfix must be cut from production: none of its commits may come from development only.
+ * `offending.count` is GitHub's count of them; `offending.examples` the first few.
+ */
+export function hotfixLineageRule(production: string, development: string, offending: { readonly count: number; readonly examples: readonly CommitSummary[] }): RuleResult {
   const rule = "Hotfix cut from production";
-  if (offending.length === 0) return { rule, outcome: "pass", detail: `No commit of this PR is in ${code(development)} without being in ${code(production)}.` };
+  const n = Math.max(offending.count, offending.examples.length);
+  if (n === 0) return { rule, outcome: "pass", detail: `No commit of this PR is in ${code(development)} without being in ${code(production)}.` };
   return {
     rule,
     outcome: "fail",
-    detail: `${offending.length} commit${offending.length === 1 ? "" : "s"} of this PR ${offending.length === 1 ? "is" : "are"} in ${code(development)} but not in ${code(production)}: ${listCommits(offending)}.`,
+    detail: `${count(n)} commit${n === 1 ? "" : "s"} of this PR ${n === 1 ? "is" : "are"} in ${code(development)} but not in ${code(production)}: ${listCommits(offending.examples, n)}.`,
     fix: `Cut the hotfix branch from ${code(production)} (${code(`git switch -c hotfix/<name> origin/${production}`)}), cherry-pick only the fix, and open a new PR.`,
   };
 }

@@ -3,7 +3,7 @@
  * Release notes (the evidence, for a person), the PR comment, and the line a reverted release
  * gets. Deterministic: the same facts give the same text, so an unchanged release is not rewritten.
  */
-import { METADATA_HEADER, REVERTED_BY_MARKER, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
+import { METADATA_HEADER, REVERTED_BY_MARKER, type IncludedPull, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
 import type { ObservedCheck } from "../policy/gate.js";
 import type { ConfigIssue } from "../config/parse.js";
 import { COMMENT_BODY, RELEASE_BODY, RELEASE_NAME, clipInline, fitBody, fitList, fitTitle, minus } from "./limits.js";
@@ -17,6 +17,8 @@ const IGNORED_LIMIT = 10;
 const CONFIG_ISSUES_LIMIT = 20;
 /** One sentence of user-influenced text (a bump reason, a problem) never takes more than this. */
 const SENTENCE = { chars: 4_000 };
+/** The included pull requests listed at most, by count and by characters; the rest are counted. */
+export const PULL_LIMIT = { count: 100, chars: 30_000 } as const;
 
 /** The annotated tag's message: one line for `git tag -n`, then the metadata as JSON. */
 export function renderTagMessage(meta: TagMetadata, title: string): string {
@@ -102,9 +104,8 @@ export function renderReleaseNotes(n: ReleaseNotesData): string {
   }
 
   lines.push(`### Included since ${n.previous ? escapeInline(n.previous) : "the beginning"}`, "");
-  if (n.includedPulls.length) {
-    lines.push(`Pull requests: ${n.includedPulls.map((i) => (i.title ? `#${i.number} ${inline(i.title)}` : `#${i.number}`)).join("; ")}.`, "");
-  }
+  const pulls = renderIncludedPulls(n.includedPulls, Math.max(0, n.totalCommits - n.commits.length), compare);
+  if (pulls) lines.push(pulls, "");
   const shown = n.commits.slice(0, COMMIT_LIMIT);
   lines.push(`Commits (${n.totalCommits}):`, "");
   for (const c of shown) lines.push(`- \`${short(c.sha)}\` ${inline(clipInline(c.message.split("\n")[0] ?? "", SENTENCE))}${c.author ? ` (${user(c.author)})` : ""}`);
@@ -131,6 +132,35 @@ export function renderReleaseNotes(n: ReleaseNotesData): string {
 
 const revertedByText = (byTag: string, repoHtmlUrl: string): string =>
   `\n\n${REVERTED_BY_MARKER}${byTag} -->\n⏪ **Reverted by [${escapeInline(byTag)}](${releaseUrl(repoHtmlUrl, byTag)}).**`;
+/**
+ * The pull requests a release includes: every one up to `limit` (count and characters), then
+ * "and N more" with the compare link. When some commits were not read (`unreadCommits`), their
+ * pull requests are unknown: the line says so instead of presenting the list as complete.
+ */
+export function renderIncludedPulls(
+  pulls: readonly IncludedPull[],
+  unreadCommits: number,
+  link: string | null,
+  limit: { readonly count: number; readonly chars: number } = PULL_LIMIT,
+): string | null {
+  if (pulls.length === 0 && unreadCommits === 0) return null;
+  const items: string[] = [];
+  let chars = 0;
+  for (const p of pulls) {
+    const item = p.title ? `#${p.number} ${inline(p.title)}` : `#${p.number}`;
+    if (items.length >= limit.count || chars + item.length + 2 > limit.chars) break;
+    items.push(item);
+    chars += item.length + 2;
+  }
+  const more = pulls.length - items.length;
+  let line = `Pull requests: ${items.length ? items.join("; ") : "none found in the commits read"}`;
+  if (more > 0) line += `; and ${more} more${link ? ` (${link})` : ""}`;
+  line += ".";
+  if (unreadCommits > 0) {
+    line += ` ${unreadCommits} commit${unreadCommits === 1 ? " was" : "s were"} not read, so ${unreadCommits === 1 ? "it" : "they"} may name more pull requests${link ? `: ${link}` : ""}.`;
+  }
+  return line;
+}
 
 /** The reverted release's body with a line pointing to the release that reverts it (idempotent). */
 export function withRevertedBy(body: string, byTag: string, repoHtmlUrl: string): string {

@@ -308,6 +308,9 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator, cha
   say.actor(`alice's #${hotfix2} is approved and squash-merged`);
   await ctx.settle();
   expectTag(ctx, "second hotfix", "v1.1.1", hotfix2Merge);
+  // Converge first: under chaos, the sweep's own repairs (a redelivered merge opening a backport
+  // PR whose `opened` event is then lost) are finished by the next sweep, not by this redelivery.
+  if (chaos) await ctx.settle();
   const writes = () => ctx.twin.requests.filter((r) => r.write && !r.route?.startsWith("POST /app/")).length;
   const before = writes();
   await redeliver(ctx, "pull_request", "closed");

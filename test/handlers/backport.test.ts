@@ -39,9 +39,12 @@ const compareBrings = (scope: nock.Scope, aheadBy: number) =>
     .get(`${R}/compare/development...${MERGE}`)
     .query({ per_page: "100" })
     .reply(200, {
+      status: aheadBy ? "ahead" : "behind",
+      base_commit: { sha: "dev0000000" },
       ahead_by: aheadBy,
       behind_by: 0,
-      commits: aheadBy ? [{ sha: "f00", commit: { message: "Pin model" } }, { sha: MERGE, commit: { message: "Fix drift threshold (#12)" } }] : [],
+      total_commits: aheadBy,
+      commits: aheadBy ? [{ sha: "f00", commit: { message: "Pin model" } }, { sha: MERGE, commit: { message: "Fix drift threshold (#12)" } }].slice(-aheadBy) : [],
       files: aheadBy ? [{ filename: "model/thresholds.yml" }] : [],
     });
 const sourceComments = (scope: nock.Scope, capture: (b: Body) => void) =>
@@ -163,6 +166,48 @@ it("notes reviewers GitHub refuses in the PR body, and carries on", async () => 
 
   expect(String(bodies.update?.body)).toMatch(/@outsider: Reviews may only be requested from collaborators/);
   expect(t.logs.find((l) => l.msg === "some reviewers could not be requested")).toBeDefined();
+});
+
+it("a refused reviewer request or label never stops the backport PR; the delivery fails afterwards so a redelivery retries them", async () => {
+  const bodies: Record<string, Body> = {};
+  const scope = noConfig(mockAuth());
+  noBackportYet(scope);
+  compareBrings(scope, 2);
+  noReleaseYet(scope)
+    .post(`${R}/git/refs`)
+    .reply(201, {})
+    .get(`${R}/pulls/12/commits`)
+    .query(true)
+    .reply(200, [])
+    .get(`${R}/pulls/12/reviews`)
+    .query(true)
+    .reply(200, [{ user: { login: "bob" }, state: "APPROVED", submitted_at: "2026-11-26T08:00:00Z" }])
+    .post(`${R}/pulls`, (b: Body) => ((bodies.pull = b), true))
+    .reply(201, { number: 13 })
+    .post(`${R}/pulls/13/requested_reviewers`)
+    .reply(500, { message: "Server Error" })
+    .post(`${R}/issues/13/assignees`, (b: Body) => ((bodies.assignees = b), true))
+    .reply(201, {})
+    .post(`${R}/issues/13/labels`)
+    .reply(422, { message: "Validation Failed", errors: [{ resource: "Label", code: "invalid", field: "name" }], documentation_url: "https://docs.github.com/rest", status: "422" })
+    .post(`${R}/issues/12/labels`, (b: Body) => ((bodies.sourceLabels = b), true))
+    .reply(200, [])
+    .get(`${R}/pulls/13`)
+    .reply(200, { number: 13, mergeable: true });
+  sourceComments(scope, (b) => (bodies.comment = b));
+
+  await expect(receiveMerged()).rejects.toThrow(/2 courtesy writes failed \(reviewer, label\); the work itself is done/);
+
+  expect(bodies.pull).toMatchObject({ head: "backport/development/pr-12", base: "development" });
+  expect(bodies.assignees).toEqual({ assignees: ["alice", "carol"] });
+  expect(bodies.sourceLabels).toEqual({ labels: ["backport-pending"] });
+  expect(String(bodies.comment?.body)).toBe(`${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13 (open).`);
+  expect(t.logs.find((l) => l.msg === "backport")).toMatchObject({ pr: 12, outcome: "opened #13" });
+  expect(t.logs.filter((l) => l.msg === "courtesy write failed; the work it describes stands").map((l) => [l.courtesy, l.status, l.pr])).toEqual([
+    ["reviewer", 500, 13],
+    ["label", 422, 13],
+  ]);
+  expect(t.logs.some((l) => l.msg === "backport failed")).toBe(false);
 });
 
 it("says 'already in development' and opens nothing when there is nothing to bring", async () => {

@@ -63,13 +63,15 @@ const run = (name: string, over: Record<string, unknown> = {}) => ({
   output: { title: null, summary: null },
   ...over,
 });
-const compareReply = (behindBy: number, commits: { sha: string; message: string }[] = []) => ({
+const compareReply = (behindBy: number, commits: { sha: string; message: string }[] = [], over: Record<string, unknown> = {}) => ({
   status: behindBy ? "diverged" : "ahead",
-  ahead_by: 1,
+  ahead_by: Math.max(1, commits.length),
   behind_by: behindBy,
   total_commits: commits.length,
   commits: commits.map((c) => ({ sha: c.sha, commit: { message: c.message } })),
+  merge_base_commit: { sha: "base000000" },
   files: [],
+  ...over,
 });
 const compare = (scope: nock.Scope, basehead: string, reply: object) =>
   scope.get(`${R}/compare/${basehead.replace(/\//g, "%2F")}`).query({ per_page: "100" }).reply(200, reply);
@@ -123,7 +125,9 @@ describe("pull_request: the flow check", () => {
     checkRuns(scope, [run("inference-tests")]);
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix drift threshold" }]));
-    compare(scope, `production...development`, compareReply(0, [{ sha: "dev1", message: "Feature in development" }]));
+    // The hotfix and development share only production's history: nothing from development.
+    compare(scope, `development...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix drift threshold" }], { merge_base_commit: { sha: "prod000000" } }));
+    compare(scope, `production...prod000000`, compareReply(0, [], { status: "identical", ahead_by: 0 }));
     commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
@@ -205,15 +209,36 @@ describe("pull_request: the flow check", () => {
     checkRuns(scope, [run("inference-tests")]);
     noStatuses(scope);
     compare(scope, `production...${HEAD_SHA}`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }, { sha: "f1x", message: "Fix" }]));
-    compare(scope, `production...development`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }]));
+    compare(scope, `development...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix" }], { merge_base_commit: { sha: "dev1aaaaaa" } }));
+    compare(scope, `production...dev1aaaaaa`, compareReply(0, [{ sha: "dev1aaaaaa", message: "Unvalidated model" }]));
     commentCreated(scope);
     scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
 
     await pr({ source: "hotfix/x", target: "production" });
 
     expect(check).toMatchObject({ conclusion: "failure", output: { title: "hotfix flow blocked: Hotfix cut from production" } });
-    expect(check.output?.summary).toContain("`dev1aaa` Unvalidated model");
+    expect(check.output?.summary).toContain("1 commit of this PR is in `development` but not in `production`: `dev1aaa` Unvalidated model.");
     expect(check.output?.summary).toContain("git switch -c hotfix/<name> origin/production");
+  });
+
+  it("counts a hotfix's development commits exactly: 1,500 of them with one page of 100 listed", async () => {
+    let check: Body = {};
+    const scope = configFile(mockAuth(), VALIDATED);
+    checkRuns(scope, [run("inference-tests")]);
+    noStatuses(scope);
+    const page = Array.from({ length: 100 }, (_, i) => ({ sha: `dev${i}`.padEnd(40, "0"), message: `Development work ${i}` }));
+    compare(scope, `production...${HEAD_SHA}`, compareReply(0, page, { ahead_by: 1501, total_commits: 1501 }));
+    compare(scope, `development...${HEAD_SHA}`, compareReply(0, [{ sha: "f1x", message: "Fix" }], { merge_base_commit: { sha: "devtip0000" } }));
+    compare(scope, `production...devtip0000`, compareReply(0, page, { ahead_by: 1500, total_commits: 1500 }));
+    commentCreated(scope);
+    scope.post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 1 });
+
+    await pr({ source: "hotfix/x", target: "production" });
+
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "hotfix flow blocked: Hotfix cut from production" } });
+    expect(check.output?.summary).toContain("1,500 commits of this PR are in `development` but not in `production`: `dev0000` Development work 0;");
+    expect(check.output?.summary).toContain("`dev9000` Development work 9; and 1,490 more.");
+    expect(check.output?.summary).not.toMatch(/\b100 commits\b/);
   });
 
   it("after a retarget to development: passes, edits the same comment, and neutralises the old check", async () => {
@@ -285,11 +310,13 @@ describe("pull_request: the flow check", () => {
       .reply(201, { id: 99 });
     commentCreated(first, (b) => (comment = b));
     await pr({ source: "feature/x", target: "development", action: "synchronize" });
+    // The check is written first and claims the comment that goes with its verdict.
+    expect(check.external_id).toMatch(/^bs1;s=[0-9a-f]{16};c=[0-9a-f]{16}$/);
 
     // The same delivery again: GitHub now holds exactly that; only reads may happen.
-    // The comment is written before the check, so an unchanged check needs no comment read.
+    // The check's claim says the comment was written, so it is not read again.
     const again = noConfig(nock(API));
-    existingCheckRun(again, "branch-steward / development", { status: check.status, conclusion: check.conclusion, output: check.output });
+    existingCheckRun(again, "branch-steward / development", { status: check.status, conclusion: check.conclusion, output: check.output, external_id: check.external_id });
     await pr({ source: "feature/x", target: "development", action: "synchronize" });
     expect(comment.body).toContain("allowed: the feature flow");
 
@@ -297,6 +324,27 @@ describe("pull_request: the flow check", () => {
       ["created", "created"],
       ["unchanged", "unchanged"],
     ]);
+  });
+
+  it("a check written before claims existed: the verdict is kept, the comment compared once and the claim recorded", async () => {
+    let check: Body = {};
+    let comment: Body = {};
+    const first = noConfig(mockAuth());
+    noCheckRun(first, "").post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 99 });
+    commentCreated(first, (b) => (comment = b));
+    await pr({ source: "feature/x", target: "development" });
+
+    // The same verdict on a run with no claim: the comment is read (it is current, so not
+    // written), then only the claim is written, without touching the verdict.
+    let claim: Body = {};
+    const again = noConfig(nock(API));
+    existingCheckRun(again, "branch-steward / development", { status: check.status, conclusion: check.conclusion, output: check.output, external_id: "" });
+    comments(again, [{ id: 5, user: { login: BOT_LOGIN }, body: comment.body }]);
+    again.patch(`${R}/check-runs/99`, (b: Body) => ((claim = b), true)).reply(200, { id: 99 });
+    await pr({ source: "feature/x", target: "development" });
+
+    expect(claim).toEqual({ external_id: check.external_id });
+    expect(t.logs.filter((l) => l.msg === "evaluated pull request").at(-1)).toMatchObject({ check: "unchanged", comment: "unchanged" });
   });
 
   it("when another replica created the status comment at the same time, keeps the oldest and deletes its own", async () => {
@@ -374,10 +422,10 @@ describe("pull_request: the flow check", () => {
     await pr({ source: "feature/x", target: "development" });
   });
 
-  it("fails the delivery (so it can be redelivered) when GitHub errors while reporting", async () => {
+  it("fails the delivery (so it can be redelivered) when GitHub cannot write the check", async () => {
     const scope = noConfig(mockAuth());
-    noCheckRun(scope, "branch-steward / development");
-    comments(scope).post(`${R}/issues/7/comments`).reply(500, { message: "Server Error" });
+    noCheckRun(scope, "branch-steward / development").post(`${R}/check-runs`).reply(500, { message: "Server Error" });
+    // The verdict comes first: with no check written, no comment is attempted either.
     await expect(pr({ source: "feature/x", target: "development" })).rejects.toThrow();
     expect(t.logs.find((l) => l.level >= 50)).toMatchObject({ delivery: "delivery-1", pr: 7 });
     expect(JSON.stringify(t.logs)).not.toContain("ghs_test");
@@ -424,6 +472,153 @@ describe("pull_request: the flow check", () => {
     await pr({ source: "development", target: "production", fork: "mallory/forecast" });
     expect(check).toMatchObject({ conclusion: "failure" });
     expect(check.output?.summary).toContain("mallory/forecast");
+  });
+});
+
+/** GitHub's answer when a body is too long. */
+const tooLong = (resource: string, field: string, max: number) => ({
+  message: "Validation Failed",
+  errors: [{ resource, code: "custom", field, message: `${field} is too long (maximum is ${max} characters)` }],
+  documentation_url: "https://docs.github.com/rest",
+  status: "422",
+});
+const INVALID_CONFIG = "branches:\n  production: [main\n";
+
+describe("the verdict first, courtesy writes after", () => {
+  it("a 422 on the comment: the check is still written with the right conclusion, the delivery succeeds, and the claim says unconfirmed", async () => {
+    const { metrics } = await import("../../src/observability/metrics.js");
+    const failuresBefore = (await metrics.courtesyFailures.get()).values.find((v) => v.labels.write === "comment")?.value ?? 0;
+    let check: Body = {};
+    let claim: Body = {};
+    const scope = noConfig(mockAuth());
+    noCheckRun(scope, "branch-steward / production")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 31 });
+    comments(scope).post(`${R}/issues/7/comments`).reply(422, tooLong("IssueComment", "body", 65536));
+    scope.patch(`${R}/check-runs/31`, (b: Body) => ((claim = b), true)).reply(200, { id: 31 });
+
+    await expect(pr({ source: "feature/x", target: "production" })).resolves.toBeUndefined();
+
+    expect(check).toMatchObject({ name: "branch-steward / production", status: "completed", conclusion: "failure" });
+    const summaryPart = String(check.external_id).replace(/;c=.*$/, "");
+    expect(claim).toEqual({ external_id: `${summaryPart};c=unconfirmed` });
+    expect(t.logs.find((l) => l.msg === "courtesy write failed; the work it describes stands")).toMatchObject({ courtesy: "comment", status: 422, pr: 7 });
+    expect(t.logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ verdict: "failure", check: "created", comment: "failed" });
+    const failuresAfter = (await metrics.courtesyFailures.get()).values.find((v) => v.labels.write === "comment")?.value ?? 0;
+    expect(failuresAfter).toBe(failuresBefore + 1);
+  });
+
+  it("a comment that failed once is retried by the next event, which writes the comment and the claim but not the verdict", async () => {
+    let check: Body = {};
+    const first = noConfig(mockAuth());
+    noCheckRun(first, "").post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 99 });
+    comments(first).post(`${R}/issues/7/comments`).reply(422, tooLong("IssueComment", "body", 65536));
+    first.patch(`${R}/check-runs/99`).reply(200, { id: 99 });
+    await pr({ source: "feature/x", target: "production" });
+
+    let claim: Body = {};
+    let comment: Body = {};
+    const again = noConfig(nock(API));
+    const unconfirmed = String(check.external_id).replace(/;c=.*$/, ";c=unconfirmed");
+    existingCheckRun(again, "branch-steward / production", { status: check.status, conclusion: check.conclusion, output: check.output, external_id: unconfirmed });
+    commentCreated(again, (b) => (comment = b));
+    again.patch(`${R}/check-runs/99`, (b: Body) => ((claim = b), true)).reply(200, { id: 99 });
+    await pr({ source: "feature/x", target: "production" });
+
+    expect(String(comment.body)).toContain("feature/x → production is not an allowed flow");
+    expect(claim).toEqual({ external_id: check.external_id });
+    expect(t.logs.filter((l) => l.msg === "evaluated pull request").map((l) => [l.check, l.comment])).toEqual([
+      ["created", "failed"],
+      ["unchanged", "created"],
+    ]);
+  });
+
+  it("if even the claim cannot be recorded, the comment is compared on the next evaluation in this process", async () => {
+    let check: Body = {};
+    const first = noConfig(mockAuth());
+    noCheckRun(first, "").post(`${R}/check-runs`, (b: Body) => ((check = b), true)).reply(201, { id: 99 });
+    comments(first).post(`${R}/issues/7/comments`).reply(500, { message: "Server Error" });
+    first.patch(`${R}/check-runs/99`).reply(500, { message: "Server Error" });
+    await expect(pr({ source: "feature/x", target: "development" })).resolves.toBeUndefined();
+
+    // GitHub still holds the optimistic claim; the process remembers the comment is missing.
+    const again = noConfig(nock(API));
+    existingCheckRun(again, "branch-steward / development", { status: check.status, conclusion: check.conclusion, output: check.output, external_id: check.external_id });
+    commentCreated(again);
+    await pr({ source: "feature/x", target: "development" });
+
+    // Healed: a third delivery is back to reads only.
+    const third = noConfig(nock(API));
+    existingCheckRun(third, "branch-steward / development", { status: check.status, conclusion: check.conclusion, output: check.output, external_id: check.external_id });
+    await pr({ source: "feature/x", target: "development" });
+    expect(t.logs.filter((l) => l.msg === "evaluated pull request").map((l) => l.comment)).toEqual(["failed", "created", "unchanged"]);
+  });
+
+  it("a 422 on the check for its size: a second, shorter write with the same verdict, so a green PR never stays green", async () => {
+    const { metrics } = await import("../../src/observability/metrics.js");
+    const shortBefore = (await metrics.verdictFallbacks.get()).values.find((v) => v.labels.form === "short")?.value ?? 0;
+    const attempts: Body[] = [];
+    const scope = configFile(mockAuth(), INVALID_CONFIG);
+    // The PR was green before the configuration broke.
+    existingCheckRun(scope, "branch-steward / production", { status: "completed", conclusion: "success", output: { title: "sync flow: development → production is allowed", summary: "old" } })
+      .patch(`${R}/check-runs/99`, (b: Body) => (attempts.push(b), true))
+      .reply(422, { message: "Invalid request.\n\nOnly 65535 characters are allowed; 70001 were supplied.", documentation_url: "https://docs.github.com/rest/checks/runs#update-a-check-run", status: "422" })
+      .patch(`${R}/check-runs/99`, (b: Body) => (attempts.push(b), true))
+      .reply(200, { id: 99 });
+    commentCreated(scope);
+
+    await pr({ source: "development", target: "production" });
+
+    expect(attempts).toHaveLength(2);
+    const [full, short] = attempts as [Body, Body];
+    expect(full).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(short).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "Configuration error: 1 problem in .github/branch-steward.yml" } });
+    expect(short.external_id).toBe(full.external_id);
+    const summary = String(short.output?.summary);
+    expect(summary.length).toBeLessThan(1500);
+    expect(summary).toContain("**Blocked**");
+    expect(summary).toContain("Failing rules: 1 (Configuration)");
+    expect(summary).toContain(".github/branch-steward.yml");
+    expect(summary).toContain(`(https://github.com/${FULL_NAME}/pull/7)`);
+    expect(t.logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ verdict: "failure", check: "updated", form: "short" });
+    const shortAfter = (await metrics.verdictFallbacks.get()).values.find((v) => v.labels.form === "short")?.value ?? 0;
+    expect(shortAfter).toBe(shortBefore + 1);
+
+    // The short form stands for this verdict: the next event writes nothing.
+    const again = configFile(nock(API), INVALID_CONFIG);
+    existingCheckRun(again, "branch-steward / production", { status: short.status, conclusion: short.conclusion, output: short.output, external_id: short.external_id });
+    await pr({ source: "development", target: "production" });
+    expect(t.logs.filter((l) => l.msg === "evaluated pull request").at(-1)).toMatchObject({ check: "unchanged", comment: "unchanged" });
+  });
+
+  it("when even the short form is refused, a minimal failing check replaces the green one, and the next event tries again", async () => {
+    const attempts: Body[] = [];
+    const refused = { message: "Invalid request.", documentation_url: "https://docs.github.com/rest/checks/runs#update-a-check-run", status: "422" };
+    const scope = noConfig(mockAuth());
+    // A feature branch into development passes; its earlier green had another summary.
+    existingCheckRun(scope, "branch-steward / development", { status: "completed", conclusion: "success", output: { title: "old", summary: "old" } })
+      .patch(`${R}/check-runs/99`, (b: Body) => (attempts.push(b), true))
+      .times(2)
+      .reply(422, refused)
+      .patch(`${R}/check-runs/99`, (b: Body) => (attempts.push(b), true))
+      .reply(200, { id: 99 });
+    commentCreated(scope);
+
+    await pr({ source: "feature/x", target: "development" });
+
+    expect(attempts.map((a) => a.conclusion)).toEqual(["success", "success", "failure"]);
+    expect(attempts[2]).toMatchObject({ status: "completed", output: { title: "branch-steward could not write its verdict" }, external_id: "bs1;fallback" });
+    expect(t.logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ verdict: "failure", form: "minimal" });
+
+    // The fallback never counts as current: the next event writes the real verdict again.
+    let check: Body = {};
+    const again = noConfig(nock(API));
+    existingCheckRun(again, "branch-steward / development", { status: "completed", conclusion: "failure", output: attempts[2]?.output, external_id: "bs1;fallback" })
+      .patch(`${R}/check-runs/99`, (b: Body) => ((check = b), true))
+      .reply(200, { id: 99 });
+    comments(again, [{ id: 5, user: { login: BOT_LOGIN }, body: "<!-- branch-steward -->\nstale" }]).patch(`${R}/issues/comments/5`).reply(200, { id: 5 });
+    await pr({ source: "feature/x", target: "development" });
+    expect(check).toMatchObject({ conclusion: "success" });
   });
 });
 

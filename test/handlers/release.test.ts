@@ -487,3 +487,136 @@ describe("compareCommits", () => {
     expect(cmp.totalCommits).toBe(150);
   });
 });
+
+describe("every page of a long comparison", () => {
+  const commit = (sha: string, message = sha) => ({ sha, commit: { message, author: { name: "A" } }, author: null, parents: [{ sha: V100 }] });
+  const octokitFor = async () => {
+    const { ProbotOctokit } = await import("probot");
+    return new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
+  };
+  const pages = (scope: nock.Scope, total: number, numbers: number[], perPage = 100) => {
+    for (const page of numbers) {
+      const from = (page - 1) * perPage;
+      const commits = Array.from({ length: Math.min(perPage, total - from) }, (_, i) => commit(`c${from + i}`));
+      scope
+        .get(`${R}/compare/v1.0.0...${MERGE}`)
+        .query(page === 1 ? { per_page: "100" } : { per_page: "100", page: String(page) })
+        .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: total, commits });
+    }
+  };
+
+  it("reads all 5 pages of 401 commits, oldest first, and marks the comparison complete", async () => {
+    const { compareCommits } = await import("../../src/github/tags.js");
+    pages(nock(API), 401, [1, 2, 3, 4, 5]);
+    const cmp = await compareCommits((await octokitFor()) as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
+    expect(cmp.commits).toHaveLength(401);
+    expect(cmp.commits[0]?.sha).toBe("c0");
+    expect(cmp.commits[400]?.sha).toBe("c400");
+    expect(cmp).toMatchObject({ totalCommits: 401, partial: false });
+  });
+
+  it("beyond the cap reads the first pages and the last one, and marks the rest unread", async () => {
+    const { compareCommits, MAX_COMPARE_PAGES } = await import("../../src/github/tags.js");
+    expect(MAX_COMPARE_PAGES).toBe(10);
+    pages(nock(API), 1500, [1, 2, 3, 4, 5, 6, 7, 8, 9, 15]);
+    const cmp = await compareCommits((await octokitFor()) as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
+    expect(cmp.commits).toHaveLength(1000);
+    expect(cmp.commits.at(-1)?.sha).toBe("c1499"); // the newest commits are always there
+    expect(cmp).toMatchObject({ totalCommits: 1500, partial: true });
+  });
+
+  it("release notes with 400 PRs over 5 pages list every PR up to the cap, then 'and N more' with the compare link", async () => {
+    let release: Body = {};
+    const scope = config(mockAuth());
+    prFacts(scope);
+    tags(scope, ["v1.0.0"]);
+    // 400 squash-merged PRs (#1000…#1399) and the merge itself: 401 commits, 100 a page.
+    const all = [...Array.from({ length: 400 }, (_, i) => commit(`s${i}`, `Change ${i} (#${1000 + i})`)), commit(MERGE, "Fix drift threshold (#12)")];
+    for (const page of [1, 2, 3, 4, 5]) {
+      scope
+        .get(`${R}/compare/v1.0.0...${MERGE}`)
+        .query(page === 1 ? { per_page: "100" } : { per_page: "100", page: String(page) })
+        .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: 401, commits: all.slice((page - 1) * 100, page * 100) });
+    }
+    scope
+      .post(`${R}/git/tags`)
+      .reply(201, { sha: "t1" })
+      .post(`${R}/git/refs`)
+      .reply(201, {})
+      .get(`${R}/releases/tags/v1.0.1`)
+      .reply(404, {})
+      .post(`${R}/releases`, (b: Body) => ((release = b), true))
+      .reply(201, { id: 1, html_url: "u" });
+    comments(scope, [{ id: 5, user: { login: BOT_LOGIN }, body: "<!-- branch-steward:release -->\nold" }]).patch(`${R}/issues/comments/5`).reply(200, {});
+
+    await receive(mergedPayload());
+
+    const body = String(release.body);
+    const line = body.split("\n").find((l) => l.startsWith("Pull requests: ")) ?? "";
+    const listed = [...line.matchAll(/#(\d+) Change/g)].map((m) => Number(m[1]));
+    expect(listed).toEqual(Array.from({ length: 100 }, (_, i) => 1000 + i));
+    expect(line).toMatch(/; and 300 more \(\[compare v1\.0\.0\.\.\.v1\.0\.1\]\(https:\/\/github\.com\/acme\/forecast\/compare\/v1\.0\.0\.\.\.v1\.0\.1\)\)\.$/);
+    expect(line).not.toContain("not read");
+    expect(body).toContain("Commits (401):");
+    expect(body).toContain("- … and 371 more: [compare v1.0.0...v1.0.1]");
+  });
+
+  it("a refused release comment never undoes the release; the delivery fails afterwards so a redelivery retries it", async () => {
+    let release: Body = {};
+    const scope = config(mockAuth());
+    prFacts(scope);
+    tags(scope, ["v1.0.0"]);
+    compare(scope, "v1.0.0", "ahead");
+    scope
+      .post(`${R}/git/tags`)
+      .reply(201, { sha: "t1" })
+      .post(`${R}/git/refs`)
+      .reply(201, {})
+      .get(`${R}/releases/tags/v1.0.1`)
+      .reply(404, {})
+      .post(`${R}/releases`, (b: Body) => ((release = b), true))
+      .reply(201, { id: 1, html_url: "u" });
+    comments(scope, []).post(`${R}/issues/12/comments`).reply(422, { message: "Validation Failed", errors: [{ resource: "IssueComment", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }], documentation_url: "https://docs.github.com", status: "422" });
+
+    await expect(receive(mergedPayload())).rejects.toThrow(/1 courtesy write failed \(comment\); the work itself is done/);
+
+    expect(release).toMatchObject({ tag_name: "v1.0.1" });
+    expect(t.logs.find((l) => l.msg === "released production merge")).toMatchObject({ tag: "v1.0.1", release: "created", comment: "failed" });
+    expect(t.logs.some((l) => l.msg === "failed to release the production merge; the delivery fails so it can be redelivered")).toBe(false);
+  });
+});
+
+describe("reconcileReleases (the sweep's release reconciler)", () => {
+  it("releases oldest first; when one merge fails, the later ones wait for the next sweep and the failure is counted", async () => {
+    const { Context, ProbotOctokit } = await import("probot");
+    const { reconcileReleases } = await import("../../src/handlers/release.js");
+    const octokit = new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
+    const log = t.probot.log.child({ name: "test" });
+    const payload = { repository: { owner: { login: "acme" }, name: "forecast", full_name: FULL_NAME }, installation: { id: 2 } };
+    const context = new Context({ id: "sweep-1", name: "repository", payload } as never, octokit as never, log);
+    const OLDER = "0lder00000000000000000000000000000000000";
+    const merged = (number: number, sha: string, at: string) => ({
+      ...(mergedPayload({ number }).pull_request as Body),
+      merged_at: at,
+      merge_commit_sha: sha,
+      base: { ref: "production", repo: { full_name: FULL_NAME, html_url: `https://github.com/${FULL_NAME}` } },
+    });
+    const scope = nock(API)
+      .get(`${R}/contents/.github%2Fbranch-steward.yml`)
+      .reply(200, CONFIG, { "content-type": "application/vnd.github.raw; charset=utf-8" })
+      .get(`${R}/pulls`)
+      .query({ state: "closed", base: "production", sort: "updated", direction: "desc", per_page: "50" })
+      .reply(200, [merged(12, MERGE, "2026-11-26T09:00:00Z"), merged(11, OLDER, "2026-11-26T08:00:00Z")]);
+    tags(scope, ["v1.0.0"]);
+    for (const sha of [MERGE, OLDER]) {
+      scope.get(`${R}/compare/v1.0.0...${sha}`).query({ per_page: "100" }).reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: 1, commits: [] });
+    }
+    // The older merge is released first, and GitHub fails on it: the newer one must not take its version.
+    scope.get(`${R}/issues/11/labels`).query({ per_page: "100" }).reply(500, { message: "Server Error" });
+
+    const result = await reconcileReleases({ context: context as never, octokit: octokit as never, repo: { owner: "acme", repo: "forecast" }, me: { id: APP_ID, slug: "branch-steward", botLogin: BOT_LOGIN }, log, now: new Date("2026-11-26T10:00:00Z"), options: { windowMs: 6 * 3600_000 } });
+
+    expect(result).toEqual({ found: 2, fixed: 0, failed: 1 });
+    expect(t.logs.find((l) => l.msg === "sweep: release failed; later merges wait for the next sweep, which retries it")).toMatchObject({ pr: 11 });
+  });
+});

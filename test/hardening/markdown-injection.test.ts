@@ -228,7 +228,7 @@ describe("the check summary", () => {
         const commits = [{ sha: "a".repeat(40), title }];
         const sync = { baseRepo: "acme/forecast", headRepo: "acme/forecast", source: "development", target: "production" };
         const hotfix = { ...sync, source: "hotfix/x" };
-        const facts = { now: new Date(0), checks: [], behind: { behindBy: 1, missing: commits }, lineageOffending: commits };
+        const facts = { now: new Date(0), checks: [], behind: { behindBy: 1, missing: commits }, lineage: { count: commits.length, examples: commits } };
         for (const e of [evaluatePullRequest(sync, withValidation, facts), evaluatePullRequest(hotfix, defaults, facts)] as Evaluation[]) {
           for (const out of [renderCheck(e).summary, renderComment(e, { checksUrl: "https://github.com/acme/forecast/pull/7/checks" })]) {
             const h = hazards(out);

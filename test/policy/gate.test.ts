@@ -81,8 +81,27 @@ describe("up to date and lineage", () => {
   });
 
   it("flags hotfix commits that only development has", () => {
-    expect(hotfixLineageRule("production", "development", []).outcome).toBe("pass");
-    expect(hotfixLineageRule("production", "development", [{ sha: "c".repeat(40), title: "WIP model" }])).toMatchObject({ outcome: "fail" });
+    expect(hotfixLineageRule("production", "development", { count: 0, examples: [] }).outcome).toBe("pass");
+    expect(hotfixLineageRule("production", "development", { count: 1, examples: [{ sha: "c".repeat(40), title: "WIP model" }] })).toMatchObject({
+      outcome: "fail",
+      detail: "1 commit of this PR is in `development` but not in `production`: `ccccccc` WIP model.",
+    });
+  });
+
+  const page = (n: number) => Array.from({ length: n }, (_, i) => ({ sha: `${i}`.padStart(40, "d"), title: `Dev commit ${i}` }));
+
+  it("counts what GitHub counts, never the page it listed: 1,500 offending commits with a page of 100", () => {
+    const row = hotfixLineageRule("production", "development", { count: 1500, examples: page(100) });
+    expect(row.outcome).toBe("fail");
+    expect(row.detail).toMatch(/^1,500 commits of this PR are in `development` but not in `production`: /);
+    expect(row.detail).toMatch(/ Dev commit 9; and 1,490 more\.$/);
+    expect(row.detail).not.toContain("Dev commit 10");
+  });
+
+  it("never counts fewer than it lists, and says 'and N more' from the real count behind", () => {
+    expect(hotfixLineageRule("production", "development", { count: 0, examples: page(2) }).detail).toMatch(/^2 commits/);
+    const behind = upToDateRule("production", 1500, page(100), true);
+    expect(behind.detail).toMatch(/^This PR is 1,500 commits behind `production`\. Missing from the source: .*; and 1,490 more\.$/);
   });
 });
 

@@ -13,7 +13,7 @@ import {
   type CommitFact,
   type TagMetadata,
 } from "../../src/policy/release.js";
-import { renderReleaseNotes, renderTagMessage, versionInReleaseComment, renderReleaseComment, withRevertedBy } from "../../src/render/release.js";
+import { renderIncludedPulls, renderReleaseNotes, renderTagMessage, versionInReleaseComment, renderReleaseComment, withRevertedBy } from "../../src/render/release.js";
 
 const OPTS = { revertLabel: "revert", prefix: "v", repoFullName: "acme/forecast" };
 const check = observedCheck;
@@ -163,5 +163,45 @@ describe("tag metadata and texts", () => {
   it("the release comment carries its version for a later revert to find", () => {
     const body = renderReleaseComment({ tag: "v1.2.0", releaseUrl: "u", previous: "v1.1.0", bumpReason: "Minor." });
     expect(versionInReleaseComment(body)).toBe("v1.2.0");
+  });
+});
+
+describe("the included pull requests line", () => {
+  const pulls = (n: number, title = "Change") => Array.from({ length: n }, (_, i) => ({ number: i + 1, title: `${title} ${i + 1}` }));
+  const compare = "[compare v1.0.0...v1.1.0](https://github.com/acme/forecast/compare/v1.0.0...v1.1.0)";
+
+  it("lists every PR when they fit, with no 'more'", () => {
+    expect(renderIncludedPulls(pulls(2), 0, compare)).toBe("Pull requests: #1 Change 1; #2 Change 2.");
+    expect(renderIncludedPulls([], 0, compare)).toBeNull();
+  });
+
+  it("caps by count and by characters, and counts the rest exactly", () => {
+    const byCount = renderIncludedPulls(pulls(400), 0, compare, { count: 100, chars: 1e6 }) ?? "";
+    expect([...byCount.matchAll(/#\d+ /g)]).toHaveLength(100);
+    expect(byCount).toMatch(/#100 Change 100; and 300 more \(\[compare v1\.0\.0\.\.\.v1\.1\.0\]\(https:.*\)\)\.$/);
+    const byChars = renderIncludedPulls(pulls(400, "x".repeat(250)), 0, null) ?? "";
+    expect(byChars.length).toBeLessThan(31_000);
+    const shown = [...byChars.matchAll(/#\d+ /g)].length;
+    expect(byChars).toContain(`; and ${400 - shown} more.`);
+  });
+
+  it("when commits were not read, says their PRs may be missing instead of presenting the list as complete", () => {
+    expect(renderIncludedPulls(pulls(3), 500, compare)).toBe(
+      "Pull requests: #1 Change 1; #2 Change 2; #3 Change 3. 500 commits were not read, so they may name more pull requests: [compare v1.0.0...v1.1.0](https://github.com/acme/forecast/compare/v1.0.0...v1.1.0).",
+    );
+    expect(renderIncludedPulls([], 1, null)).toBe("Pull requests: none found in the commits read. 1 commit was not read, so it may name more pull requests.");
+  });
+
+  it("never loses a PR: shown + 'more' is always the number found", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 1, max: 150 }), fc.integer({ min: 50, max: 20_000 }), (n, count, chars) => {
+        const line = renderIncludedPulls(pulls(n), 0, null, { count, chars });
+        if (n === 0) return expect(line).toBeNull();
+        const shown = [...(line ?? "").matchAll(/#\d+ Change/g)].length;
+        const more = Number(/; and (\d+) more/.exec(line ?? "")?.[1] ?? 0);
+        expect(shown + more).toBe(n);
+        expect(shown).toBeLessThanOrEqual(count);
+      }),
+    );
   });
 });

@@ -32,7 +32,8 @@ it("changes nothing when every delivery arrives twice", async () => {
   const sha = repo.pr(pr).headSha;
   expect(repo.checkRuns(sha).filter((r) => r.name === "branch-steward / production")).toHaveLength(1);
   expect(repo.comments(pr)).toHaveLength(1);
-  expect(writes(stack)).toEqual(["POST /repos/{owner}/{repo}/issues/{issue_number}/comments", "POST /repos/{owner}/{repo}/check-runs"]);
+  // The verdict first, then the comment; the duplicate writes nothing.
+  expect(writes(stack)).toEqual(["POST /repos/{owner}/{repo}/check-runs", "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"]);
 });
 
 it("a redelivered event costs reads only", async () => {

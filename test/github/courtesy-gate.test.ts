@@ -1,6 +1,6 @@
 /** The courtesy gate: verdicts and other writes go first, courtesy writes one at a time and last, every wait bounded. */
 import { Octokit } from "@octokit/rest";
-import { courtesy, CourtesyLane, courtesyGate, isVerdictWrite } from "../../src/github/courtesy.js";
+import { courtesy, CourtesyLane, courtesyGate, isVerdictWrite } from "../../src/github/courtesy-gate.js";
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
   let resolve!: (value: T) => void;

@@ -10,21 +10,27 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# lib/ is the app alone (tsconfig.build.json: src/ without tools/ and without source maps).
 RUN npm run build
+COPY app.yml ./
+# Modes for the runtime stage: files 0644, directories and executables 0755 (writable by root only).
+RUN chmod -R u=rwX,go=rX lib && chmod 0644 package.json app.yml
 
 FROM node:${NODE_VERSION} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force && chmod -R u=rwX,go=rX node_modules
 
 FROM node:${NODE_VERSION} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app
-COPY --from=deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/lib ./lib
-COPY --chown=node:node package.json app.yml ./
+# The app's files belong to root and are read-only to the runtime user (files 0644, directories and
+# executables 0755): the process cannot rewrite its own code or dependencies.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/lib ./lib
+COPY --from=build /app/package.json /app/app.yml ./
 # The image's unprivileged `node` user.
 USER node
 EXPOSE 3000

@@ -1,7 +1,7 @@
 /** `branch-steward protect` against the GitHub twin, in-process. */
 import { Octokit } from "@octokit/rest";
 import { cli, optionsFrom, protect, type Io, type ProtectOptions } from "../../src/cli/protect.js";
-import type { RepoHandle, Twin } from "../../src/twin/index.js";
+import type { RepoHandle, Twin } from "../../tools/twin/index.js";
 import { contractPlugin } from "../support/contract.js";
 import { APP_ID, appKeys, appOctokit, installationOctokit, twinWith } from "../twin/helpers.js";
 

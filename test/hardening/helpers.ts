@@ -1,7 +1,7 @@
 /** Helpers for the hardening tests. */
 import { createHmac } from "node:crypto";
 
-export { freePort } from "../../src/sandbox/stack.js";
+export { freePort } from "../../tools/sandbox/stack.js";
 
 export function sign(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;

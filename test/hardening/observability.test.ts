@@ -11,8 +11,8 @@ import { Registry } from "prom-client";
 import { createMetrics, metrics as sharedMetrics, statusClass, type Metrics } from "../../src/observability/metrics.js";
 import { instrumentedOctokit } from "../../src/observability/octokit.js";
 import { readinessProbe, registerObservability } from "../../src/observability/routes.js";
-import { generatePrivateKey, SANDBOX_APP_ID, startStack, type Stack } from "../../src/sandbox/stack.js";
-import { seedRepository } from "../../src/sandbox/story.js";
+import { generatePrivateKey, SANDBOX_APP_ID, startStack, type Stack } from "../../tools/sandbox/stack.js";
+import { seedRepository } from "../../tools/sandbox/story.js";
 import { freePort, signedDelivery } from "./helpers.js";
 
 async function value(m: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {

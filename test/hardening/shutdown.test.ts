@@ -14,7 +14,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { generatePrivateKey } from "../../src/sandbox/stack.js";
+import { generatePrivateKey } from "../../tools/sandbox/stack.js";
 import { pullRequestPayload } from "../support/payloads.js";
 import { freePort, sign } from "./helpers.js";
 

@@ -12,7 +12,7 @@
  * "No handler ran" is asserted on the GitHub twin: not one API request was made because of them.
  */
 import fc from "fast-check";
-import { startStack, type Stack } from "../../src/sandbox/stack.js";
+import { startStack, type Stack } from "../../tools/sandbox/stack.js";
 import { sign } from "./helpers.js";
 
 const EVENTS = ["pull_request", "push", "issue_comment", "check_run", "check_suite", "status", "installation", "ping"];

@@ -18,8 +18,8 @@ import { pino } from "pino";
 import { run, type ApplicationFunction, type Probot } from "probot";
 import { createApp } from "../../src/index.js";
 import { MAX_WEBHOOK_BYTES } from "../../src/infra/webhook-guard.js";
-import { generatePrivateKey, startStack, type Stack } from "../../src/sandbox/stack.js";
-import { seedRepository } from "../../src/sandbox/story.js";
+import { generatePrivateKey, startStack, type Stack } from "../../tools/sandbox/stack.js";
+import { seedRepository } from "../../tools/sandbox/story.js";
 import { freePort, sign, signedDelivery } from "./helpers.js";
 
 /** A log sink: every line the app (and the twin) logged at warn or above, parsed. */

@@ -1,7 +1,7 @@
 /** Backport scenarios in the twin: duplicates, conflicts, already-contained, human close, /backport. */
-import { startStack, type Stack } from "../../src/sandbox/stack.js";
-import { seedRepository } from "../../src/sandbox/story.js";
-import type { RepoHandle } from "../../src/twin/index.js";
+import { startStack, type Stack } from "../../tools/sandbox/stack.js";
+import { seedRepository } from "../../tools/sandbox/story.js";
+import type { RepoHandle } from "../../tools/twin/index.js";
 
 let stack: Stack;
 afterEach(async () => {

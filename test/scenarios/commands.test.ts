@@ -5,8 +5,8 @@
  * (How long the flood delays the other check is measured by `npm run bench`, not asserted here.)
  */
 import { createAppAuth } from "@octokit/auth-app";
-import { startStack, type Stack } from "../../src/sandbox/stack.js";
-import { OWNER, REPO, seedRepository } from "../../src/sandbox/story.js";
+import { startStack, type Stack } from "../../tools/sandbox/stack.js";
+import { OWNER, REPO, seedRepository } from "../../tools/sandbox/story.js";
 
 let stack: Stack;
 afterEach(async () => {

@@ -4,9 +4,9 @@
  * once the reconciliation sweep has run. The figures go to docs/reliability.md.
  */
 import { writeFileSync } from "node:fs";
-import { startStack, type Stack } from "../../src/sandbox/stack.js";
-import { CI_APP, seedRepository, VALIDATION_CHECKS } from "../../src/sandbox/story.js";
-import type { RepoHandle } from "../../src/twin/index.js";
+import { startStack, type Stack } from "../../tools/sandbox/stack.js";
+import { CI_APP, seedRepository, VALIDATION_CHECKS } from "../../tools/sandbox/story.js";
+import type { RepoHandle } from "../../tools/twin/index.js";
 
 const FIGURES = process.env.RELIABILITY_FIGURES; // a path: record the figures there (npm run reliability)
 const figures: Record<string, unknown> = {};

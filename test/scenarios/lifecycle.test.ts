@@ -2,8 +2,8 @@
  * Scenario tests: the real app server and the GitHub twin over HTTP, with real webhook
  * signatures and JWT auth. The full story, plus redelivery and duplicate delivery.
  */
-import { startStack, type Stack } from "../../src/sandbox/stack.js";
-import { DEFAULT_CHAOS, OWNER, REPO, runStory, seedRepository } from "../../src/sandbox/story.js";
+import { startStack, type Stack } from "../../tools/sandbox/stack.js";
+import { DEFAULT_CHAOS, OWNER, REPO, runStory, seedRepository } from "../../tools/sandbox/story.js";
 
 let stack: Stack;
 afterEach(async () => {

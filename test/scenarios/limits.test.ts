@@ -3,9 +3,9 @@
  * a hotfix whose title is too long for `[development] <title> (backport #N)`, and a hotfix
  * branch whose name would break out of a code span.
  */
-import { startStack, type Stack } from "../../src/sandbox/stack.js";
-import { CI_APP, seedRepository } from "../../src/sandbox/story.js";
-import type { RepoHandle } from "../../src/twin/index.js";
+import { startStack, type Stack } from "../../tools/sandbox/stack.js";
+import { CI_APP, seedRepository } from "../../tools/sandbox/story.js";
+import type { RepoHandle } from "../../tools/twin/index.js";
 
 let stack: Stack;
 afterEach(async () => {

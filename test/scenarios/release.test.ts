@@ -9,9 +9,9 @@ import { pino } from "pino";
 import { Probot, ProbotOctokit, Server } from "probot";
 import { createApp } from "../../src/index.js";
 import { backoff, reconcileReleases } from "../../src/handlers/release.js";
-import { freePort, SANDBOX_APP_ID, startStack, type Stack } from "../../src/sandbox/stack.js";
-import { CI_APP, OWNER, REPO, SANDBOX_CONFIG, seedRepository, VALIDATION_CHECKS } from "../../src/sandbox/story.js";
-import type { RepoHandle } from "../../src/twin/index.js";
+import { freePort, SANDBOX_APP_ID, startStack, type Stack } from "../../tools/sandbox/stack.js";
+import { CI_APP, OWNER, REPO, SANDBOX_CONFIG, seedRepository, VALIDATION_CHECKS } from "../../tools/sandbox/story.js";
+import type { RepoHandle } from "../../tools/twin/index.js";
 
 let stack: Stack;
 const cleanups: (() => Promise<void>)[] = [];

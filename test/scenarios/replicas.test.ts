@@ -9,9 +9,9 @@ import { existsSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { freePort, SANDBOX_APP_ID, startStack, type Stack } from "../../src/sandbox/stack.js";
-import { seedRepository } from "../../src/sandbox/story.js";
-import type { RepoHandle } from "../../src/twin/index.js";
+import { freePort, SANDBOX_APP_ID, startStack, type Stack } from "../../tools/sandbox/stack.js";
+import { seedRepository } from "../../tools/sandbox/story.js";
+import type { RepoHandle } from "../../tools/twin/index.js";
 import { redisAvailable, startRedis, type TestRedis } from "../support/redis.js";
 
 const ROOT = join(new URL(".", import.meta.url).pathname, "..", "..");

@@ -4,7 +4,7 @@
  * warning on a developer machine, and fail under CI=true so CI can never skip them silently.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { freePort } from "../../src/sandbox/stack.js";
+import { freePort } from "../../tools/sandbox/stack.js";
 
 export interface TestRedis {
   readonly url: string;

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/rest";
-import type { RepoHandle, Twin } from "../../src/twin/index.js";
+import type { RepoHandle, Twin } from "../../tools/twin/index.js";
 import { APP_ID, appOctokit, errorOf, installationOctokit, quiet, statusOf, twinWith } from "./helpers.js";
 
 let twin: Twin;

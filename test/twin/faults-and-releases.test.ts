@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/rest";
-import { mergeTrees } from "../../src/twin/git.js";
-import type { RepoHandle, Twin } from "../../src/twin/index.js";
+import { mergeTrees } from "../../tools/twin/git.js";
+import type { RepoHandle, Twin } from "../../tools/twin/index.js";
 import { errorOf, installationOctokit, twinWith } from "./helpers.js";
 
 let twin: Twin;

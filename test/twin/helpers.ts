@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/rest";
-import { startTwin, type Twin, type TwinOptions } from "../../src/twin/index.js";
+import { startTwin, type Twin, type TwinOptions } from "../../tools/twin/index.js";
 
 export const APP_ID = 4242;
 export const SECRET = "twin-webhook-secret";

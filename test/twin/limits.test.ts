@@ -3,7 +3,7 @@
  * at the limit. Characters are code points (as GitHub counts them), so an emoji is one character.
  */
 import type { Octokit } from "@octokit/rest";
-import type { RepoHandle, Twin } from "../../src/twin/index.js";
+import type { RepoHandle, Twin } from "../../tools/twin/index.js";
 import { errorOf, installationOctokit, twinWith } from "./helpers.js";
 
 let twin: Twin;

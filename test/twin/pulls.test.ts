@@ -1,5 +1,5 @@
 import type { Octokit } from "@octokit/rest";
-import type { RepoHandle, Twin } from "../../src/twin/index.js";
+import type { RepoHandle, Twin } from "../../tools/twin/index.js";
 import { errorOf, installationOctokit, twinWith } from "./helpers.js";
 
 let twin: Twin;

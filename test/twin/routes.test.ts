@@ -1,4 +1,4 @@
-import { routeTable } from "../../src/twin/index.js";
+import { routeTable } from "../../tools/twin/index.js";
 import { isDocumentedRoute } from "../support/openapi.js";
 
 describe("twin route table", () => {

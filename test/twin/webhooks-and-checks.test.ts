@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { verify } from "@octokit/webhooks-methods";
 import type { Octokit } from "@octokit/rest";
-import { createClock, type RepoHandle, type Twin } from "../../src/twin/index.js";
+import { createClock, type RepoHandle, type Twin } from "../../tools/twin/index.js";
 import { appOctokit, installationOctokit, SECRET, startSink, twinWith } from "./helpers.js";
 
 type Example = { name: string; examples: Array<Record<string, unknown>> };

@@ -1,6 +1,6 @@
 /**
  * branch-steward's GitHub twin: a stateful, GitHub-shaped REST API on 127.0.0.1 that
- * emits signed webhooks for every state change. See src/twin/README.md.
+ * emits signed webhooks for every state change. See tools/twin/README.md.
  */
 import { publicKeyFromPrivate, TokenStore } from "./auth.js";
 import { createClock, type Clock } from "./clock.js";

@@ -7,10 +7,10 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
-import { createApp, FULL_SWEEP, workLockOf } from "../index.js";
-import { withCourtesyGate } from "../github/courtesy-gate.js";
-import { appIdentity } from "../github/identity.js";
-import { sweep, type SweepOptions, type SweepSummary } from "../reconcile/sweep.js";
+import { createApp, FULL_SWEEP, workLockOf } from "../../src/index.js";
+import { withCourtesyGate } from "../../src/github/courtesy-gate.js";
+import { appIdentity } from "../../src/github/identity.js";
+import { sweep, type SweepOptions, type SweepSummary } from "../../src/reconcile/sweep.js";
 import { createClock, startTwin, type Twin, type TwinOptions } from "../twin/index.js";
 
 export const SANDBOX_APP_ID = 1001;

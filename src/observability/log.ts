@@ -48,6 +48,10 @@ export const REDACT_PATHS: readonly string[] = [
   "err.aggregateErrors[*].response.headers",
   "err.errors[*].request.headers.authorization",
   "err.errors[*].response.headers",
+  // A handler error carries the whole webhook (up to 25 MB); the delivery id and event name stay.
+  "err.event.payload",
+  "err.errors[*].event.payload",
+  "err.aggregateErrors[*].event.payload",
 ];
 
 export interface LogOptions {

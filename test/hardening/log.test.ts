@@ -18,6 +18,18 @@ const TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 const KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAsecret\n-----END RSA PRIVATE KEY-----";
 
 describe("the redacting logger", () => {
+  it("never writes the webhook payload a handler error carries, but keeps the delivery id and event", () => {
+    const { log, lines } = capture();
+    const error = Object.assign(new Error("handler failed"), {
+      event: { id: "d-1", name: "pull_request", payload: { secret_marker: "payload-body-marker" } },
+    });
+    log.error({ err: error }, "webhook handler failed");
+    const line = lines.join("");
+    expect(line).not.toContain("payload-body-marker");
+    const parsed = JSON.parse(line) as { err: { event: Record<string, unknown> } };
+    expect(parsed.err.event).toEqual({ id: "d-1", name: "pull_request", payload: "[Redacted]" });
+  });
+
   it("redacts tokens, keys and authorization headers wherever pino-http, octokit or we put them", () => {
     const { log, lines } = capture();
     log.info(

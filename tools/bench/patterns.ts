@@ -5,8 +5,8 @@
  * worst compile + first match (what one evaluation pays: RE2 builds its DFA states as it goes), the
  * worst match on an already-compiled pattern, and how fast oversized patterns are refused.
  */
-import { parseConfig } from "../config/parse.js";
-import { compilePattern, estimateProgramSize, matches, MAX_CONFIG_PROGRAM_SIZE, MAX_PROGRAM_SIZE, patternCost } from "../policy/patterns.js";
+import { parseConfig } from "../../src/config/parse.js";
+import { compilePattern, estimateProgramSize, matches, MAX_CONFIG_PROGRAM_SIZE, MAX_PROGRAM_SIZE, patternCost } from "../../src/policy/patterns.js";
 
 const PLACEHOLDERS = { production: "production", development: "development", hotfix: "hotfix/", backport: "backport/" };
 

@@ -8,8 +8,10 @@
  *    (404, 415, 400 "Required headers missing");
  * 2. size: a Content-Length over GitHub's 25 MB payload cap is answered 413 before a byte of
  *    the body is read; a body without one (chunked) is counted while it streams and answered
- *    413 the moment it passes the cap. Either way the connection is then closed, so at most
- *    `maxBytes` of one request is ever held;
+ *    413 the moment it passes the cap. Either way the rest of the body is then discarded as it
+ *    arrives (never held) for at most LINGER_MS, and the connection closed: closing at once,
+ *    with the client's bytes still unread, makes the kernel reset the connection, and the
+ *    client may lose the 413 it was sent. At most `maxBytes` of one request is ever held;
  * 3. the signature (X-Hub-Signature-256): a mismatch is answered 400 and logged once, at warn,
  *    with the delivery id and event name, never the payload;
  * 4. the payload must be a JSON object: anything else is answered 400 (a handler never sees
@@ -77,6 +79,25 @@ function pathname(url: string | undefined): string | undefined {
 
 type Body = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: "too-large" | "aborted"; readonly bytesRead: number };
 
+/** How long an oversized request's remaining body is read and discarded before the socket is closed. */
+export const LINGER_MS = 2_000;
+
+/**
+ * After a 413: discard what the client still sends (nothing is kept) until it ends its request
+ * or LINGER_MS pass, then close the connection (nginx's "lingering close").
+ */
+function lingerThenClose(req: IncomingMessage): void {
+  const socket = req.socket;
+  const close = () => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  req.on("end", close).on("error", close);
+  req.resume();
+}
+
 /** Reads the body, holding at most `maxBytes`; stops reading as soon as it passes them. */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Body> {
   return new Promise((resolve) => {
@@ -127,7 +148,9 @@ export function webhookEndpoint(probot: Probot, log: Log, options: WebhookEndpoi
     const reject = (status: number, message: string, detail: Record<string, unknown> = {}): true => {
       m.webhookEvents.inc({ event: "unverified", outcome: "rejected" });
       log.warn({ delivery, event, ...detail }, `webhook rejected: ${message}`);
-      return reply(res, status, error(message), { accept: "application/json", ...(status === 413 ? { connection: "close" } : {}) });
+      reply(res, status, error(message), { accept: "application/json" });
+      if (status === 413) lingerThenClose(req);
+      return true;
     };
     const tooLarge = `payload too large: GitHub caps webhook payloads at ${megabytes} (${maxBytes} bytes)`;
 

@@ -36,9 +36,12 @@ const notes = (over: Partial<ReleaseNotesData> = {}): ReleaseNotesData => ({
 });
 
 describe("release notes", () => {
-  it("stay within 125,000 characters with 10,000 included PRs, say so with the compare link, and keep the reverted-by lines", () => {
+  it("stay within 125,000 characters with 10,000 included PRs and long commit messages, say so with the compare link, and keep the reverted-by lines", () => {
     const includedPulls = Array.from({ length: 10_000 }, (_, i) => ({ number: i + 10, title: `Feature ${i} ${"x".repeat(80)}` }));
-    const body = renderReleaseNotes(notes({ includedPulls, revertedBy: ["v1.1.1"] }));
+    // The PR list and the commit list are each capped; together they still pass 125,000.
+    const commits = Array.from({ length: 40 }, (_, i) => ({ sha: String(i).padStart(40, "c"), message: `Commit ${i} ${"y".repeat(10_000)}`, author: "alice", parents: [] }));
+    const body = renderReleaseNotes(notes({ includedPulls, commits, totalCommits: 40, revertedBy: ["v1.1.1"] }));
+    expect(body).toContain("and 9900 more");
     expect(body.length).toBeLessThanOrEqual(RELEASE_BODY.chars);
     expect(body.startsWith("<!-- branch-steward:release-notes -->\n## v1.1.0")).toBe(true);
     expect(body).toContain(`… shortened: GitHub limits release notes to 125,000 characters. Every change: [compare v1.0.0...v1.1.0](${repoHtmlUrl}/compare/v1.0.0...v1.1.0).`);

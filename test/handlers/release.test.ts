@@ -558,7 +558,7 @@ describe("every page of a long comparison", () => {
     expect(line).toMatch(/; and 300 more \(\[compare v1\.0\.0\.\.\.v1\.0\.1\]\(https:\/\/github\.com\/acme\/forecast\/compare\/v1\.0\.0\.\.\.v1\.0\.1\)\)\.$/);
     expect(line).not.toContain("not read");
     expect(body).toContain("Commits (401):");
-    expect(body).toContain("- … and 371 more: [compare v1.0.0...v1.0.1]");
+    expect(body).toContain("- … and 371 more commits: [compare v1.0.0...v1.0.1]");
   });
 
   it("a refused release comment never undoes the release; the delivery fails afterwards so a redelivery retries it", async () => {

@@ -86,11 +86,11 @@ function post(url: string, o: { bytes: number; declared?: number; id: string }):
     req.flushHeaders();
     if (o.declared !== undefined) return;
     const pump = () => {
-      while (!answered && sent < o.bytes) {
+      while (!answered && !req.destroyed && sent < o.bytes) {
         sent += chunk.length;
         if (!req.write(chunk)) return void req.once("drain", pump);
       }
-      if (!answered) req.end();
+      if (!answered && !req.destroyed) req.end();
     };
     pump();
   });
@@ -136,7 +136,8 @@ describe("the webhook guard in Probot's Server (sandbox stack, `probot run`)", (
     const res = await post(stack.webhookUrl, { bytes: offered, id: "too-big-chunked" });
     expect(res.status).toBe(413);
     expect(res.sentBeforeAnswer).toBeGreaterThan(MAX_WEBHOOK_BYTES);
-    expect(res.sentBeforeAnswer).toBeLessThan(offered);
+    // Whether the client had sent it all by the time the answer reached it depends on the
+    // machine's load; what the server read (below) does not.
     await res.closedByServer;
     const [line, ...more] = linesFor(captured.lines, "too-big-chunked");
     expect(more).toEqual([]);

@@ -1,5 +1,5 @@
 import nock from "nock";
-import { backoff } from "../../src/handlers/release.js";
+import { backoff } from "../../src/workflows/release.js";
 import { parseTagMetadata } from "../../src/policy/release.js";
 import { useNockedProbot } from "../support/nock.js";
 import { API, APP_ID, BOT_LOGIN, mockAuth } from "../support/probot.js";
@@ -43,7 +43,6 @@ const CONFIG = "validation:\n  hotfix:\n    required:\n      - { name: inference
 const config = (scope: nock.Scope, yaml = CONFIG) =>
   scope
     .get(`${R}/contents/.github%2Fbranch-steward.yml`)
-    .times(2)
     .reply(200, yaml, { "content-type": "application/vnd.github.raw; charset=utf-8" })
     .get(`${R}/pulls/12`)
     .optionally()
@@ -558,7 +557,7 @@ describe("every page of a long comparison", () => {
     expect(line).toMatch(/; and 300 more \(\[compare v1\.0\.0\.\.\.v1\.0\.1\]\(https:\/\/github\.com\/acme\/forecast\/compare\/v1\.0\.0\.\.\.v1\.0\.1\)\)\.$/);
     expect(line).not.toContain("not read");
     expect(body).toContain("Commits (401):");
-    expect(body).toContain("- … and 371 more: [compare v1.0.0...v1.0.1]");
+    expect(body).toContain("- … and 371 more commits: [compare v1.0.0...v1.0.1]");
   });
 
   it("a refused release comment never undoes the release; the delivery fails afterwards so a redelivery retries it", async () => {
@@ -586,10 +585,11 @@ describe("every page of a long comparison", () => {
   });
 });
 
-describe("reconcileReleases (the sweep's release reconciler)", () => {
+describe("the sweep's release reconciler", () => {
   it("releases oldest first; when one merge fails, the later ones wait for the next sweep and the failure is counted", async () => {
     const { Context, ProbotOctokit } = await import("probot");
-    const { reconcileReleases } = await import("../../src/handlers/release.js");
+    const { releases } = await import("../../src/reconcile/releases.js");
+    const { loadConfig } = await import("../../src/config/load.js");
     const octokit = new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
     const log = t.probot.log.child({ name: "test" });
     const payload = { repository: { owner: { login: "acme" }, name: "forecast", full_name: FULL_NAME }, installation: { id: 2 } };
@@ -614,9 +614,27 @@ describe("reconcileReleases (the sweep's release reconciler)", () => {
     // The older merge is released first, and GitHub fails on it: the newer one must not take its version.
     scope.get(`${R}/issues/11/labels`).query({ per_page: "100" }).reply(500, { message: "Server Error" });
 
-    const result = await reconcileReleases({ context: context as never, octokit: octokit as never, repo: { owner: "acme", repo: "forecast" }, me: { id: APP_ID, slug: "branch-steward", botLogin: BOT_LOGIN }, log, now: new Date("2026-11-26T10:00:00Z"), options: { windowMs: 6 * 3600_000 } });
+    const { DEFAULT_SWEEP } = await import("../../src/reconcile/sweep.js");
+    const summary = emptySummary();
+    const io = { octokit: octokit as never, repo: { owner: "acme", repo: "forecast" }, me: { id: APP_ID, slug: "branch-steward", botLogin: BOT_LOGIN }, log, repoHtmlUrl: `https://github.com/${FULL_NAME}`, now: () => new Date("2026-11-26T10:00:00Z") };
+    await releases.run({ io, config: await loadConfig(context), options: DEFAULT_SWEEP }, summary);
 
-    expect(result).toEqual({ found: 2, fixed: 0, failed: 1 });
+    expect(summary.extra).toEqual({ found: 2, fixed: 0 });
+    expect(summary.failures.extra).toBe(1);
     expect(t.logs.find((l) => l.msg === "sweep: release failed; later merges wait for the next sweep, which retries it")).toMatchObject({ pr: 11 });
   });
 });
+
+function emptySummary() {
+  return {
+    redeliveries: { failed: 0, redelivered: 0, exhausted: 0 },
+    checks: { evaluated: 0, rewritten: 0, deferred: 0 },
+    backports: { missing: 0, fixed: 0, unresolved: 0, oldestUnresolvedSeconds: 0 },
+    extra: { found: 0, fixed: 0 },
+    repositories: 0,
+    requests: 0,
+    failures: { redeliveries: 0, installations: 0, repositories: 0, pulls: 0, comments: 0, backports: 0, extra: 0 },
+    errors: 0,
+    durationMs: 0,
+  };
+}

@@ -359,14 +359,20 @@ describe("pull_request: the flow check", () => {
         { id: 5, user: { login: BOT_LOGIN }, body: `${COMMENT_MARKER}\nfrom the other replica` },
         { id: 6, user: { login: BOT_LOGIN }, body: `${COMMENT_MARKER}\nours` },
       ])
-      .delete(`${R}/issues/comments/6`)
+      .delete(`${R}/issues/comments/6`, () => ((deleted = 6), true))
       .reply(204);
+    let deleted = 0;
     await pr({ source: "feature/x", target: "development" });
+    expect(deleted).toBe(6);
+    expect(t.logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ kind: "reported", comment: "created" });
   });
 
   it("does not check or comment on PRs into branches it does not govern", async () => {
     comments(mockAuth().get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(404).get(`/repos/acme/.github/contents/.github%2Fbranch-steward.yml`).reply(404));
     await pr({ source: "feature/x", target: "release/2026" });
+    const logged = t.logs.find((l) => l.msg === "evaluated pull request");
+    expect(logged).toMatchObject({ pr: 7, kind: "ungoverned", comment: "absent" });
+    expect(logged).not.toHaveProperty("check");
   });
 
   it("tells an old comment that the PR moved to an ungoverned branch, without creating one", async () => {
@@ -417,9 +423,14 @@ describe("pull_request: the flow check", () => {
   });
 
   it("does not comment when comments are turned off", async () => {
+    let check: Body = {};
     const scope = configFile(mockAuth(), "comment:\n  enabled: false\n");
-    noCheckRun(scope, "branch-steward / development").post(`${R}/check-runs`).reply(201, { id: 1 });
+    noCheckRun(scope, "branch-steward / development")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 1 });
     await pr({ source: "feature/x", target: "development" });
+    expect(check).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
+    expect(t.logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ check: "created", comment: "off" });
   });
 
   it("fails the delivery (so it can be redelivered) when GitHub cannot write the check", async () => {
@@ -458,8 +469,17 @@ describe("pull_request: the flow check", () => {
   });
 
   it("ignores edits that do not change the base, and closed PRs", async () => {
-    await receive(pullRequestPayload({ action: "edited", source: "feature/x", target: "production", changes: { title: { from: "old" } } }));
-    await pr({ source: "feature/x", target: "production", state: "closed", action: "reopened" });
+    const requests: string[] = [];
+    const record = (req: { method?: string; path?: string }) => requests.push(`${req.method} ${req.path}`);
+    nock.emitter.on("no match", record);
+    try {
+      await receive(pullRequestPayload({ action: "edited", source: "feature/x", target: "production", changes: { title: { from: "old" } } }));
+      await pr({ source: "feature/x", target: "production", state: "closed", action: "reopened" });
+    } finally {
+      nock.emitter.removeListener("no match", record);
+    }
+    expect(requests).toEqual([]);
+    expect(t.logs.some((l) => l.msg === "evaluated pull request")).toBe(false);
   });
 
   it("checks a fork PR like any other, and never calls its development branch a sync", async () => {
@@ -651,5 +671,7 @@ describe("check_run.rerequested", () => {
   it("ignores a look-alike check from another app", async () => {
     nock(API).get("/app").reply(200, { id: APP_ID, slug: "branch-steward" });
     await receive(checkRunRerequestedPayload({ name: "branch-steward / development", appId: 777 }), "check_run");
+    expect(t.logs.some((l) => l.msg === "re-evaluated on re-run request")).toBe(false);
+    expect(t.logs.some((l) => l.msg.startsWith("re-run requested"))).toBe(false);
   });
 });

@@ -9,7 +9,7 @@ import { compareRefs, findPullsForBranch, pullCommitTitles, removeLabel } from "
 import type { CommentWrite } from "../github/comments.js";
 import { Courtesy } from "../github/courtesy.js";
 import { listLabels } from "../github/evidence.js";
-import { httpStatus } from "../github/tags.js";
+import { httpStatus, isRateLimited } from "../github/tags.js";
 import { lockKey } from "../infra/lock-keys.js";
 import { parsePullRequest, type PullRequestFacts } from "../model/pull-request.js";
 import { backportTrigger, nextBackportStep } from "../policy/backport.js";
@@ -71,8 +71,12 @@ async function readPull(io: WorkflowIo, number: number): Promise<PullRequestFact
   return pr;
 }
 
-/** Says on the source PR why its backport failed (a courtesy); the caller rethrows. */
+/**
+ * Says on the source PR why its backport failed (a courtesy); the caller rethrows. A rate limit is
+ * no one's mistake: nothing is said, and the failed delivery is redelivered later.
+ */
 export async function sayBackportFailed(io: WorkflowIo, source: number, error: unknown, courtesy = new Courtesy(io.log)): Promise<void> {
+  if (isRateLimited(error)) return;
   const status = httpStatus(error);
   const reason = status === 403 || status === 404 ? `GitHub refused a request (HTTP ${status}); check that the app has contents and pull requests write permission.` : `${(error as Error).message}`;
   await sayOnSource({ io, courtesy }, source, renderBackportFailed(reason));

@@ -278,6 +278,15 @@ it("comments clearly and fails the delivery when GitHub refuses (missing permiss
   expect(t.logs.find((l) => l.msg === "backport failed")).toMatchObject({ pr: 12 });
 });
 
+it("a rate limit (403 with retry-after) fails the delivery for a retry, without blaming permissions on the PR", async () => {
+  const scope = noConfig(mockAuth());
+  scope.get(`${R}/pulls`).query({ state: "all", head: "acme:backport/development/pr-12", per_page: "100" }).reply(403, { message: "You have exceeded a secondary rate limit" }, { "retry-after": "1" });
+
+  await expect(receiveMerged()).rejects.toThrow(/secondary rate limit/);
+  expect(t.logs.find((l) => l.msg === "backport failed")).toMatchObject({ pr: 12 });
+  // No comment mock: a failure comment would be an unmatched request and fail the delivery differently.
+});
+
 it("flips the source label when the backport PR merges", async () => {
   const scope = noConfig(mockAuth());
   let added: Body = {};

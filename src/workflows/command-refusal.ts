@@ -6,6 +6,7 @@
 import { findMarkedComment, writeComment } from "../github/comments.js";
 import { courtesy } from "../github/courtesy-gate.js";
 import type { Octokit, RepoRef } from "../github/types.js";
+import { lockKey } from "../infra/lock-keys.js";
 import type { WorkLock } from "../infra/work-lock.js";
 import { refusalMarker, renderRefusal } from "../render/commands.js";
 
@@ -25,7 +26,7 @@ const REMEMBERED = 10_000;
 
 /** The refusal, unless this person was refused on this PR before (one at a time per person and PR). */
 export async function refuseOnce(octokit: Octokit, r: Refusal, lock: Pick<WorkLock, "run"> | undefined): Promise<"refused" | "already refused"> {
-  const key = `${r.owner}/${r.repo}#${r.number}:refused:${r.login.toLowerCase()}`;
+  const key = lockKey({ kind: "refusal", repo: { owner: r.owner, repo: r.repo }, pr: r.number, login: r.login });
   const memo = lock ? (refusedBefore.get(lock) ?? new Set<string>()) : new Set<string>();
   if (lock) refusedBefore.set(lock, memo);
   const remember = () => {

@@ -7,6 +7,7 @@ it("builds the check, backport and release keys, lower-cased", () => {
   expect(lockKey({ kind: "check", repo, pr: 7 })).toBe("acme/forecast#7:check");
   expect(lockKey({ kind: "backport", repo, pr: 12 })).toBe("acme/forecast#12:backport");
   expect(lockKey({ kind: "release", repo })).toBe("release:acme/forecast");
+  expect(lockKey({ kind: "refusal", repo, pr: 7, login: "Mallory" })).toBe("acme/forecast#7:refused:mallory");
 });
 
 it("gives different subjects different keys, and the same repository in any case the same key", () => {

@@ -4,17 +4,10 @@
  * Pure: plain data in (the PR's route and the config), a verdict out. Pairs into governed
  * branches are denied unless a configured flow allows them; the first matching flow wins.
  */
-import type { Config, FlowConfig, FlowKind } from "../config/schema.js";
-import { compilePattern, matches, type CompiledPattern, type Placeholders } from "./patterns.js";
-
-export interface PullRequestRoute {
-  /** `owner/name` of the repository that holds the PR (the base repository). */
-  readonly baseRepo: string;
-  /** `owner/name` of the head branch's repository; null when the fork was deleted. */
-  readonly headRepo: string | null;
-  readonly source: string;
-  readonly target: string;
-}
+import type { CompiledConfig, CompiledFlow } from "../config/compile.js";
+import type { FlowKind } from "../config/schema.js";
+import type { PullRequestRoute } from "../model/pull-request.js";
+import { matches, type CompiledPattern } from "./patterns.js";
 
 export type FlowVerdict =
   | { readonly governed: false; readonly target: string }
@@ -37,35 +30,8 @@ export type FlowVerdict =
       readonly fix: string;
     };
 
-export function placeholdersOf(config: Config): Placeholders {
-  return {
-    production: config.branches.production,
-    development: config.branches.development,
-    hotfix: config.branches.hotfix_prefix,
-    backport: config.branches.backport_prefix,
-  };
-}
-
-interface CompiledFlow {
-  readonly flow: FlowConfig;
-  readonly from: CompiledPattern;
-  readonly into: CompiledPattern;
-  readonly except: readonly CompiledPattern[];
-}
-
-function compileFlows(config: Config): CompiledFlow[] {
-  const p = placeholdersOf(config);
-  return config.flows.map((flow) => ({
-    flow,
-    from: compilePattern(flow.from, p),
-    into: compilePattern(flow.into, p),
-    except: flow.except.map((e) => compilePattern(e, p)),
-  }));
-}
-
-export function isGoverned(target: string, config: Config): boolean {
-  const p = placeholdersOf(config);
-  return config.governed.some((g) => matches(compilePattern(g, p), target));
+export function isGoverned(target: string, config: CompiledConfig): boolean {
+  return config.compiled.governed.some((g) => matches(g, target));
 }
 
 /** True when the head branch lives in another repository (or its repository is gone). */
@@ -75,12 +41,12 @@ export function isFromFork(route: PullRequestRoute): boolean {
 
 const code = (s: string): string => `\`${s.replace(/`/g, "ˋ")}\``;
 
-export function evaluateFlow(route: PullRequestRoute, config: Config): FlowVerdict {
+export function evaluateFlow(route: PullRequestRoute, config: CompiledConfig): FlowVerdict {
   const { source, target } = route;
   if (!isGoverned(target, config)) return { governed: false, target };
 
   const fromFork = isFromFork(route);
-  const flows = compileFlows(config);
+  const flows = config.compiled.flows;
   const sourceMatches = (f: CompiledFlow): boolean => matches(f.from, source) && !f.except.some((e) => matches(e, source));
   const into = flows.filter((f) => matches(f.into, target));
 
@@ -103,15 +69,15 @@ export function evaluateFlow(route: PullRequestRoute, config: Config): FlowVerdi
 
 function explainDenial(
   route: PullRequestRoute,
-  config: Config,
-  flows: CompiledFlow[],
-  into: CompiledFlow[],
+  config: CompiledConfig,
+  flows: readonly CompiledFlow[],
+  into: readonly CompiledFlow[],
   fromFork: boolean,
   sourceMatches: (f: CompiledFlow) => boolean,
 ): { reason: string; fix: string } {
   const { source, target } = route;
   const { production, development, hotfix_prefix: hotfix } = config.branches;
-  const p = placeholdersOf(config);
+  const p = config.compiled.placeholders;
   const shown = (pattern: string): string => code(pattern.replace(/\{([a-z_]+)\}/g, (whole, key: string) => p[key] ?? whole));
   const allowedSources = into.map((f) => `${shown(f.flow.from)} (${f.flow.name}${f.flow.allow_forks ? "" : ", same repository only"})`);
   const allowedList = allowedSources.length ? allowedSources.join(", ") : "nothing (no flow targets this branch)";
@@ -154,7 +120,7 @@ function explainDenial(
 /** The literal target some flow would accept this source into, phrased as a fix. */
 function retargetSuggestion(
   route: PullRequestRoute,
-  flows: CompiledFlow[],
+  flows: readonly CompiledFlow[],
   fromFork: boolean,
   sourceMatches: (f: CompiledFlow) => boolean,
 ): string | undefined {

@@ -3,34 +3,9 @@
  * gathers check runs, statuses and compares; these functions turn them into rule rows.
  */
 import { code, escapeInline } from "../render/markdown.js";
-import { compilePattern, matches } from "./patterns.js";
-import type { RuleResult } from "./evaluation.js";
-
-/** A required check from the config: a name (exact, glob or /regex/), optionally pinned to an app. */
-export interface RequiredCheck {
-  readonly name: string;
-  readonly app?: string | undefined;
-  /** Maximum age of a passing result, in seconds. */
-  readonly maxAgeSeconds?: number | undefined;
-}
-
-/** A check run or commit status seen on the PR head. */
-export interface ObservedCheck {
-  readonly source: "check_run" | "status";
-  readonly name: string;
-  /** The app slug that reported a check run; for a status, its creator's login. */
-  readonly reporter: string | null;
-  /** Check runs: queued | in_progress | completed (| waiting | requested | pending). Statuses: pending | completed. */
-  readonly status: string;
-  /** success, failure, neutral, skipped, cancelled, timed_out, action_required, stale; statuses map error → failure. */
-  readonly conclusion: string | null;
-  readonly url: string | null;
-  /** When it started or was last updated (ISO 8601). Orders results of the same name. */
-  readonly startedAt: string | null;
-  readonly completedAt: string | null;
-  /** GitHub's id for the run or status: breaks ties between results started in the same second. */
-  readonly id: number;
-}
+import type { CompiledCheck } from "../config/compile.js";
+import { matches } from "./patterns.js";
+import type { CommitSummary, ObservedCheck, RuleResult } from "./types.js";
 
 const PASSING = new Set(["success", "neutral", "skipped"]);
 
@@ -73,13 +48,12 @@ function describeResult(check: ObservedCheck): string {
 
 /** One row per required check: pass, fail, or pending while it runs or has not appeared. */
 export function evaluateRequiredChecks(
-  required: readonly RequiredCheck[],
+  required: readonly CompiledCheck[],
   observed: readonly ObservedCheck[],
   now: Date,
 ): RuleResult[] {
   return required.map((req) => {
-    const pattern = compilePattern(req.name, {});
-    const all = observed.filter((c) => c.name === req.name || matches(pattern, c.name));
+    const all = observed.filter((c) => c.name === req.name || matches(req.pattern, c.name));
     // Pinned: the latest result *from that app* counts; a newer look-alike cannot hide it.
     const trusted = latestByName(req.app ? all.filter((c) => reporterMatches(c, req.app as string)) : all);
     const ignored = req.app ? latestByName(all.filter((c) => !reporterMatches(c, req.app as string))) : [];
@@ -116,11 +90,6 @@ export function noValidationRule(flowName: string, optedOut: boolean): RuleResul
     detail: `No validation checks are configured for the ${flowName} flow, so nothing proves this commit was validated.`,
     fix: `Name the staging checks in .github/branch-steward.yml, e.g. \`validation: { ${flowName}: { required: [{ name: inference-tests }, { name: drift-detection }, { name: performance }] } }\`, or opt out with \`validation: { ${flowName}: { required: [], opt_out: true } }\`.`,
   };
-}
-
-export interface CommitSummary {
-  readonly sha: string;
-  readonly title: string;
 }
 
 /** A count as people read it: 1,500. */

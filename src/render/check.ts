@@ -1,5 +1,6 @@
 /** The output of the `branch-steward / <target>` check run. */
-import type { Evaluation, Outcome, RuleResult } from "../policy/evaluation.js";
+
+import type { Evaluation, Outcome, RuleResult } from "../policy/types.js";
 import { CHECK_TEXT, CHECK_TITLE, clipInline, fitCheckSummary, fitTitle, fits, minus, utf8Bytes, type Limit } from "./limits.js";
 import { cell, escapeInline, inertMarkdown } from "./markdown.js";
 

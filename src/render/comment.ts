@@ -1,5 +1,6 @@
 /** The one status comment branch-steward keeps on each governed PR, found by its hidden marker. */
-import type { Evaluation } from "../policy/evaluation.js";
+
+import type { Evaluation } from "../policy/types.js";
 import { checkName } from "../policy/evaluation.js";
 import { COMMENT_BODY, clipInline, fitBody, fitList, minus } from "./limits.js";
 import { code, escapeText, inertMarkdown } from "./markdown.js";

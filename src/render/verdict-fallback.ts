@@ -3,7 +3,8 @@
  * with the verdict, the rule counts and where to look; and, when even that is refused, a minimal
  * failing check. Both are a few hundred characters whatever the evaluation holds.
  */
-import type { Evaluation, Outcome } from "../policy/evaluation.js";
+
+import type { Evaluation, Outcome } from "../policy/types.js";
 import type { CheckOutput } from "./check.js";
 import { cutText } from "./limits.js";
 import { escapeInline } from "./markdown.js";

@@ -1,7 +1,8 @@
+import type { PullRequestRoute } from "../../src/model/pull-request.js";
 import fc from "fast-check";
-import { parseConfig } from "../../src/config/parse.js";
-import { DEFAULT_CONFIG, type Config } from "../../src/config/schema.js";
-import { evaluateFlow, type FlowVerdict, type PullRequestRoute } from "../../src/policy/flow.js";
+import { DEFAULT_COMPILED, parseConfig } from "../../src/config/parse.js";
+import type { CompiledConfig } from "../../src/config/compile.js";
+import { evaluateFlow, type FlowVerdict } from "../../src/policy/flow.js";
 
 const REPO = "acme/forecast";
 const route = (source: string, target: string, headRepo: string | null = REPO): PullRequestRoute => ({
@@ -10,9 +11,9 @@ const route = (source: string, target: string, headRepo: string | null = REPO): 
   source,
   target,
 });
-const verdict = (source: string, target: string, headRepo?: string | null, config: Config = DEFAULT_CONFIG): FlowVerdict =>
+const verdict = (source: string, target: string, headRepo?: string | null, config: CompiledConfig = DEFAULT_COMPILED): FlowVerdict =>
   evaluateFlow(route(source, target, headRepo), config);
-function configOf(raw: unknown): Config {
+function configOf(raw: unknown): CompiledConfig {
   const result = parseConfig(raw);
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result.config;

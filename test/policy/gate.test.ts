@@ -1,14 +1,16 @@
+import type { ObservedCheck } from "../../src/policy/types.js";
 import fc from "fast-check";
 import { observedCheck } from "../support/checks.js";
 import { parseConfig } from "../../src/config/parse.js";
-import { evaluatePullRequest, gateNeeds } from "../../src/policy/evaluation.js";
+import { gateNeeds } from "../../src/policy/evaluation.js";
 import { evaluateFlow } from "../../src/policy/flow.js";
-import { evaluateRequiredChecks, hotfixLineageRule, latestByName, upToDateRule, type ObservedCheck } from "../../src/policy/gate.js";
+import { evaluateRequiredChecks, hotfixLineageRule, latestByName, upToDateRule } from "../../src/policy/gate.js";
+import { compiledChecks, evaluate } from "../support/policy.js";
 
 const NOW = new Date("2026-11-26T12:00:00Z");
 const check = observedCheck;
-const outcomes = (required: Parameters<typeof evaluateRequiredChecks>[0], observed: ObservedCheck[]) =>
-  evaluateRequiredChecks(required, observed, NOW).map((r) => r.outcome);
+const outcomes = (required: Parameters<typeof compiledChecks>[0], observed: ObservedCheck[]) =>
+  evaluateRequiredChecks(compiledChecks(required), observed, NOW).map((r) => r.outcome);
 
 describe("required checks", () => {
   it("passes success, neutral and skipped; fails anything else", () => {
@@ -39,7 +41,7 @@ describe("required checks", () => {
   it("counts commit statuses, and a pinned app's look-alike does not", () => {
     const status = check("drift", { source: "status", reporter: "staging-ci[bot]" });
     expect(outcomes([{ name: "drift", app: "staging-ci" }], [status])).toEqual(["pass"]);
-    const rows = evaluateRequiredChecks([{ name: "drift", app: "staging-ci" }], [check("drift", { reporter: "mallory" })], NOW);
+    const rows = evaluateRequiredChecks(compiledChecks([{ name: "drift", app: "staging-ci" }]), [check("drift", { reporter: "mallory" })], NOW);
     expect(rows[0]).toMatchObject({ outcome: "pending", detail: expect.stringContaining("Ignored `drift` from mallory") });
   });
 
@@ -54,7 +56,7 @@ describe("required checks", () => {
   });
 
   it("shows state, link, reporter and completion time, and never a relative age", () => {
-    const [row] = evaluateRequiredChecks([{ name: "a" }], [check("a")], NOW);
+    const [row] = evaluateRequiredChecks(compiledChecks([{ name: "a" }]), [check("a")], NOW);
     expect(row?.detail).toBe("[a](https://ci/a): success by staging-ci, completed 2026-11-26 11:10:00 UTC");
   });
 
@@ -122,9 +124,9 @@ describe("the gate in the evaluation", () => {
   });
 
   it("fails a sync with no validation configured, and passes an explicit opt-out", () => {
-    const none = evaluatePullRequest(route("development", "production"), config({}), { now: NOW, behind: { behindBy: 0, missing: [] } });
+    const none = evaluate(route("development", "production"), config({}), { now: NOW, behind: { behindBy: 0, missing: [] } });
     expect(none).toMatchObject({ conclusion: "failure", title: "sync flow blocked: Validation" });
-    const optOut = evaluatePullRequest(route("development", "production"), config({ validation: { sync: { required: [], opt_out: true } } }), {
+    const optOut = evaluate(route("development", "production"), config({ validation: { sync: { required: [], opt_out: true } } }), {
       now: NOW,
       behind: { behindBy: 0, missing: [] },
     });
@@ -136,7 +138,7 @@ describe("the gate in the evaluation", () => {
     const c = config({ validation: { sync: { required: ["a"] } } });
     fc.assert(
       fc.property(fc.constantFrom("success", "failure"), fc.stringMatching(/^[a-z]{1,6}\/[a-z]{1,6}$/).filter((r) => r !== "acme/forecast"), (conclusion, fork) => {
-        const e = evaluatePullRequest(route("development", "production", fork), c, { now: NOW, checks: [check("a", { conclusion })], behind: { behindBy: 0, missing: [] } });
+        const e = evaluate(route("development", "production", fork), c, { now: NOW, checks: [check("a", { conclusion })], behind: { behindBy: 0, missing: [] } });
         return e?.conclusion === "failure";
       }),
     );

@@ -1,15 +1,16 @@
 /** The check run output within GitHub's limits: 65,535 characters and bytes, a short one-line title. */
+import type { Evaluation, RuleResult } from "../../src/policy/types.js";
 import { parseConfig } from "../../src/config/parse.js";
-import { evaluatePullRequest, type Evaluation, type RuleResult } from "../../src/policy/evaluation.js";
 import { renderCheck } from "../../src/render/check.js";
 import { CHECK_TEXT, utf8Bytes } from "../../src/render/limits.js";
+import { evaluate } from "../support/policy.js";
 
 const route = { baseRepo: "acme/forecast", headRepo: "acme/forecast", source: "feature/x", target: "development" };
 const rows = (summary: string) => summary.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Rule |") && !l.startsWith("| ---"));
 
 function configErrors(n: number, key: (i: number) => string): Evaluation {
   const raw = Object.fromEntries(Array.from({ length: n }, (_, i) => [key(i), true]));
-  return evaluatePullRequest(route, parseConfig(raw)) as Evaluation;
+  return evaluate(route, parseConfig(raw)) as Evaluation;
 }
 
 it("lists every rule when they fit, unchanged", () => {
@@ -61,7 +62,7 @@ it("keeps one huge detail from pushing every other row out", () => {
 
 it("gives a one-line title of at most 255 characters, never half a character", () => {
   const branch = `feature/${"🛠️".repeat(200)}\nx`;
-  const e = evaluatePullRequest({ ...route, source: branch, target: "production" }, parseConfig(null)) as Evaluation;
+  const e = evaluate({ ...route, source: branch, target: "production" }, parseConfig(null)) as Evaluation;
   const { title } = renderCheck(e);
   expect(title.length).toBeLessThanOrEqual(255);
   expect(title).not.toMatch(/\n/);

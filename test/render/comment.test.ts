@@ -1,5 +1,6 @@
 /** The status comment within GitHub's 65,536 characters, marker first, pointing to the check for the rest. */
-import type { Evaluation, RuleResult } from "../../src/policy/evaluation.js";
+
+import type { Evaluation, RuleResult } from "../../src/policy/types.js";
 import { COMMENT_MARKER, renderComment } from "../../src/render/comment.js";
 import { COMMENT_BODY } from "../../src/render/limits.js";
 

@@ -9,7 +9,6 @@ import type { FlowVerdict } from "./flow.js";
 import { evaluateRequiredChecks, hotfixLineageRule, noValidationRule, upToDateRule } from "./gate.js";
 import { matches } from "./patterns.js";
 import type { Evaluation, GateFacts, GateNeeds, RuleResult } from "./types.js";
-import { code, escapeInline } from "../render/markdown.js";
 
 export const CHECK_PREFIX = "branch-steward / ";
 export const checkName = (target: string): string => `${CHECK_PREFIX}${target}`;
@@ -41,13 +40,13 @@ export function gateNeeds(flow: FlowVerdict, config: CompiledConfig): GateNeeds 
   };
 }
 
-function gateRules(flow: FlowVerdict, needs: GateNeeds, facts: GateFacts, config: CompiledConfig): RuleResult[] {
+function gateRules(flow: Extract<FlowVerdict, { governed: true }>, needs: GateNeeds, facts: GateFacts, config: CompiledConfig): RuleResult[] {
   const rules: RuleResult[] = [];
   if (needs.unconfigured) rules.push(noValidationRule(needs.unconfigured.flowName, needs.unconfigured.optedOut));
   rules.push(...evaluateRequiredChecks(needs.required, facts.checks ?? [], facts.now));
   if (needs.upToDate && facts.behind) {
     const isSync = flow.governed && flow.allowed && flow.flow.kind === "sync";
-    rules.push(upToDateRule(flow.target, facts.behind.behindBy, facts.behind.missing, isSync));
+    rules.push(upToDateRule(flow, facts.behind.behindBy, facts.behind.missing, isSync));
   }
   if (needs.lineage && facts.lineage) {
     rules.push(hotfixLineageRule(config.branches.production, config.branches.development, facts.lineage));
@@ -71,53 +70,22 @@ export function evaluatePullRequest(input: EvaluationInput): Evaluation | null {
   if (!flow.governed) return null;
 
   if (!configResult.ok) {
-    const n = configResult.issues.length;
     return {
       target: route.target,
       status: "completed",
       conclusion: "failure",
-      title: `Configuration error: ${n} problem${n === 1 ? "" : "s"} in .github/branch-steward.yml`,
-      headline: "blocked: the branch-steward configuration is invalid",
-      rules: configResult.issues.map((issue) => ({
-        rule: "Configuration",
-        outcome: "fail",
-        detail: issue.path ? `${code(issue.path)}: ${escapeInline(issue.message)}` : escapeInline(issue.message),
-        fix: "Fix .github/branch-steward.yml on the default branch (or the organisation's .github repository it falls back to).",
-      })),
+      rules: configResult.issues.map((issue) => ({ rule: "config", outcome: "fail", issue })),
       config: "invalid",
       configIssues: configResult.issues,
       flow,
     };
   }
 
-  const flowRule: RuleResult = flow.allowed
-    ? { rule: "Source → target flow", outcome: "pass", detail: flow.reason }
-    : { rule: "Source → target flow", outcome: "fail", detail: flow.reason, fix: flow.fix };
+  const flowRule: RuleResult = { rule: "flow", outcome: flow.allowed ? "pass" : "fail", verdict: flow };
   const rules = [flowRule, ...(needs ? gateRules(flow, needs, facts, configResult.config) : [])];
-  const verdict = conclude(rules);
-  const failing = rules.filter((r) => r.outcome === "fail").map((r) => r.rule);
-  const waiting = rules.filter((r) => r.outcome === "pending").map((r) => r.rule);
-  const pair = `${route.source} → ${route.target}`;
-  let title: string;
-  let headline: string;
-  if (!flow.allowed) {
-    title = `${pair} is not an allowed flow`;
-    headline = `blocked: ${pair} is not an allowed flow`;
-  } else if (failing.length) {
-    title = `${flow.flow.name} flow blocked: ${failing.join(", ")}`;
-    headline = `blocked: ${failing.join(", ")}`;
-  } else if (waiting.length) {
-    title = `${flow.flow.name} flow waiting for ${waiting.length} check${waiting.length === 1 ? "" : "s"}`;
-    headline = `waiting for validation`;
-  } else {
-    title = `${flow.flow.name} flow: ${pair} is allowed`;
-    headline = `allowed: the ${flow.flow.name} flow`;
-  }
   return {
     target: route.target,
-    ...verdict,
-    title,
-    headline,
+    ...conclude(rules),
     rules,
     config: configResult.fromFile ? "file" : "defaults",
     configIssues: [],
@@ -131,15 +99,7 @@ export function retargetedEvaluation(oldTarget: string, newTarget: string): Eval
     target: oldTarget,
     status: "completed",
     conclusion: "neutral",
-    title: `PR now targets ${newTarget}`,
-    headline: `PR now targets ${newTarget}`,
-    rules: [
-      {
-        rule: "Source → target flow",
-        outcome: "pass",
-        detail: `This PR was retargeted from ${code(oldTarget)} to ${code(newTarget)}; see the ${code(checkName(newTarget))} check.`,
-      },
-    ],
+    rules: [{ rule: "retargeted", outcome: "pass", from: oldTarget, to: newTarget }],
     configIssues: [],
   };
 }

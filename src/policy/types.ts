@@ -9,12 +9,54 @@ import type { VersionProblem } from "./version.js";
 
 export type Outcome = "pass" | "fail" | "pending";
 
-export interface RuleResult {
-  readonly rule: string;
-  readonly outcome: Outcome;
-  readonly detail: string;
-  readonly fix?: string;
+/** A required check as the config names it (an exact name, glob or /regex/, optionally pinned to an app). */
+export interface RequiredCheckRef {
+  readonly name: string;
+  readonly app?: string | undefined;
+  /** Maximum age of a passing result, in seconds. */
+  readonly maxAgeSeconds?: number | undefined;
 }
+
+/**
+ * One row of the check, as data: which rule, its outcome and the facts behind it.
+ * render/findings.ts turns it into words; nothing here is prose.
+ */
+export type RuleResult =
+  | { readonly rule: "flow"; readonly outcome: Outcome; readonly verdict: Extract<FlowVerdict, { governed: true }> }
+  | {
+      readonly rule: "required-check";
+      readonly outcome: Outcome;
+      readonly check: RequiredCheckRef;
+      /** missing: nothing reported yet; running: a result is not complete; failed; stale: passed longer ago than `maxAgeSeconds`. */
+      readonly state: "missing" | "running" | "failed" | "stale" | "passed";
+      /** The latest result per matching name (from the pinned app when set). */
+      readonly results: readonly ObservedCheck[];
+      /** Look-alikes from other reporters, ignored because the check is pinned to an app. */
+      readonly ignored: readonly ObservedCheck[];
+    }
+  | { readonly rule: "validation"; readonly outcome: Outcome; readonly flowName: string; readonly optedOut: boolean }
+  | {
+      readonly rule: "up-to-date";
+      readonly outcome: Outcome;
+      readonly target: string;
+      readonly source: string;
+      /** GitHub's count of target commits missing from the PR head. */
+      readonly behindBy: number;
+      /** The first of them (listed for a sync: usually unmerged backports). */
+      readonly missing: readonly CommitSummary[];
+      readonly isSync: boolean;
+    }
+  | {
+      readonly rule: "hotfix-lineage";
+      readonly outcome: Outcome;
+      readonly production: string;
+      readonly development: string;
+      /** How many of the PR's commits are in development but not in production, and the first of them. */
+      readonly count: number;
+      readonly offending: readonly CommitSummary[];
+    }
+  | { readonly rule: "config"; readonly outcome: "fail"; readonly issue: ConfigIssue }
+  | { readonly rule: "retargeted"; readonly outcome: "pass"; readonly from: string; readonly to: string };
 
 export type Conclusion = "success" | "failure" | "neutral";
 
@@ -23,10 +65,8 @@ export interface Evaluation {
   /** `in_progress` while a rule is pending; otherwise completed with a conclusion. */
   readonly status: "in_progress" | "completed";
   readonly conclusion?: Conclusion;
-  readonly title: string;
+  /** The rows, in order; render/check.ts `titleOf` and render/comment.ts `headlineOf` put them into words. */
   readonly rules: readonly RuleResult[];
-  /** What the comment says in one line; the comment changes only when this does. */
-  readonly headline: string;
   /** Where the config came from; absent for checks that no longer depend on it. */
   readonly config?: "file" | "defaults" | "invalid";
   readonly configIssues: readonly ConfigIssue[];

@@ -50,3 +50,6 @@ export function renderConfigInvalid(issues: readonly ConfigIssue[], retry: Confi
     body: `${code(CONFIG_PATH)} is invalid: ${listed.join("; ")}. ${configFixText(retry)}`,
   };
 }
+
+/** "What to do" in each configuration row of the check (one row per problem). */
+export const CONFIG_ROW_FIX = "Fix .github/branch-steward.yml on the default branch (or the organisation's .github repository it falls back to).";

@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import type { CheckOutput } from "../render/check.js";
-import type { Evaluation } from "../policy/evaluation.js";
+import type { Evaluation } from "../policy/types.js";
 import { httpStatus } from "./tags.js";
 import type { Octokit, RepoRef } from "./types.js";
 

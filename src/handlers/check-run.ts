@@ -27,8 +27,7 @@ export async function onCheckRun(context: Context<"check_run.created" | "check_r
 async function releaseEvidence({ io, config }: EventIo, run: { head_sha: string; name: string; check_suite?: { head_branch?: string | null } | null }): Promise<void> {
   const loaded = await config();
   if (!loaded.ok || !loaded.config.release.enabled) return;
-  const requirements = Object.values(loaded.config.validation).flatMap((v) => v.required.map((r) => ({ name: r.name, app: r.app })));
-  if (!isEvidenceCheck(run.name, requirements)) return;
+  if (!isEvidenceCheck(run.name, loaded.config.compiled.evidence)) return;
   const branch = run.check_suite?.head_branch;
   if (branch && branch !== loaded.config.branches.production) return;
   const result = await refreshEvidence(io, run.head_sha, loaded.config);

@@ -9,7 +9,7 @@ import { findMarkedComment, writeComment, type CommentWrite } from "../github/co
 import { Courtesy, type CourtesyKind } from "../github/courtesy.js";
 import { listReviews } from "../github/evidence.js";
 import type { PullRequestFacts } from "../model/pull-request.js";
-import { backportLabels, backportPeople, backportTrigger, type ExistingBackport, type MergedPullRequest } from "../policy/backport.js";
+import { backportLabels, backportPeople, backportTrigger, type ExistingBackport } from "../policy/backport.js";
 import { approversOf } from "../policy/release.js";
 import {
   BACKPORT_MARKER,
@@ -20,7 +20,8 @@ import {
   renderBackportTitle,
   renderConflict,
   renderPickConflictIssue,
-  renderPickConflictIssueTitle,
+  renderPickConflictTitle,
+  renderPickMessage,
   renderPickConflictNote,
 } from "../render/backport.js";
 import { RELEASE_COMMENT_MARKER, versionInReleaseComment } from "../render/release.js";
@@ -34,21 +35,6 @@ export interface BackportRun {
   readonly pr: PullRequestFacts;
   readonly config: CompiledConfig;
   readonly courtesy: Courtesy;
-}
-
-/** The policy's view of a merged PR. */
-export function merged(pr: PullRequestFacts): MergedPullRequest {
-  return {
-    number: pr.number,
-    title: pr.title,
-    author: pr.author ?? "",
-    mergedBy: pr.mergedBy,
-    merged: pr.merged,
-    mergeCommitSha: pr.mergeCommitSha,
-    source: pr.route.source,
-    target: pr.route.target,
-    labels: pr.labels,
-  };
 }
 
 /** A courtesy write: never stops the backport; a refusal is logged, counted and recorded. */
@@ -85,10 +71,10 @@ export async function repairExisting(s: { run: BackportRun; existing: ExistingBa
     repaired.push("source-label");
   }
   if (existing.state === "open") {
-    const missingLabels = backportLabels(merged(pr), config).filter((l) => !(existing.labels ?? []).includes(l));
+    const missingLabels = backportLabels(pr, config).filter((l) => !(existing.labels ?? []).includes(l));
     if (missingLabels.length) repaired.push("labels");
     await label(run, existing.number, missingLabels);
-    const missingAssignees = backportPeople(merged(pr), []).assignees.filter((a) => !(existing.assignees ?? []).includes(a));
+    const missingAssignees = backportPeople(pr, []).assignees.filter((a) => !(existing.assignees ?? []).includes(a));
     if (missingAssignees.length) repaired.push("assignees");
     await assign(run, existing.number, missingAssignees);
   }
@@ -106,7 +92,7 @@ export async function pickOrFallBack(s: { run: BackportRun; trigger: Trigger; ow
     sha: trigger.mergeCommitSha,
     base: await pickBase(io.octokit, io.repo, trigger.mergeCommitSha, s.ownTitles),
     onto: trigger.target,
-    message: `${pr.title} (backport #${pr.number})\n\n(cherry picked from commit ${trigger.mergeCommitSha})`,
+    message: renderPickMessage(pr.title, pr.number, trigger.mergeCommitSha),
     tempPrefix: trigger.branch,
   });
   if (picked.kind === "picked") return { branchAt: picked.sha, note: "" };
@@ -126,7 +112,7 @@ export async function flagConflict(s: { run: BackportRun; trigger: Trigger }): P
   const { run, trigger } = s;
   const { io, pr, config } = run;
   const labels = config.backport.labels;
-  const title = renderPickConflictIssueTitle(pr.number, trigger.target);
+  const title = renderPickConflictTitle(pr.number, trigger.target);
   const open = await io.octokit.paginate(io.octokit.rest.issues.listForRepo, { ...io.repo, state: "open", labels: labels.conflict, creator: io.me.botLogin, per_page: 100 });
   const tracked = open.find((i) => i.title === title);
   const issue = tracked
@@ -137,7 +123,7 @@ export async function flagConflict(s: { run: BackportRun; trigger: Trigger }): P
           title,
           body: renderPickConflictIssue(pr.number, trigger.target, trigger.mergeCommitSha),
           labels: [labels.backport, labels.conflict],
-          assignees: backportPeople(merged(pr), []).assignees,
+          assignees: backportPeople(pr, []).assignees,
         })
       ).data;
   await label(run, pr.number, [labels.pending]);
@@ -170,7 +156,7 @@ export async function openBackportPr(s: {
   const ownShas = new Set(s.own.map((c) => c.sha));
   const ownTitles = new Set(s.own.map((c) => c.title));
   const extra = brings.commits.filter((c) => c.sha !== trigger.mergeCommitSha && !ownShas.has(c.sha) && !ownTitles.has(c.title) && !c.title.startsWith("Merge "));
-  const people = backportPeople(merged(pr), approversOf(await listReviews(io.octokit, io.repo, pr.number)));
+  const people = backportPeople(pr, approversOf(await listReviews(io.octokit, io.repo, pr.number)));
   const body = {
     kind: trigger.kind,
     source: { number: pr.number, title: pr.title },
@@ -200,7 +186,7 @@ export async function openBackportPr(s: {
       await polite(run, "body", opened.number, () => io.octokit.rest.pulls.update({ ...io.repo, pull_number: opened.number, body: described }));
     }
     await assign(run, opened.number, people.assignees);
-    await label(run, opened.number, backportLabels(merged(pr), config));
+    await label(run, opened.number, backportLabels(pr, config));
   }
   await label(run, pr.number, [config.backport.labels.pending]);
   await sayOnSource(run, pr.number, renderBackportExists(opened.number, trigger.target, "open"));

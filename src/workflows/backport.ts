@@ -12,13 +12,13 @@ import { listLabels } from "../github/evidence.js";
 import { httpStatus, isRateLimited } from "../github/tags.js";
 import { lockKey } from "../infra/lock-keys.js";
 import { parsePullRequest, type PullRequestFacts } from "../model/pull-request.js";
-import { backportTrigger, nextBackportStep } from "../policy/backport.js";
-import { renderAlreadyInDevelopment, renderBackportExists, renderBackportFailed, renderClosedByHuman } from "../render/backport.js";
-import { label, merged, openBackportPr, pickOrFallBack, polite, repairExisting, sayOnSource, type BackportRun, type Repair, type Trigger } from "./backport-steps.js";
+import { backportTrigger, nextBackportStep, type BackportSkip } from "../policy/backport.js";
+import { renderAlreadyInDevelopment, renderBackportConfigInvalid, renderBackportExists, renderBackportFailed, renderBackportFailure, renderClosedByHuman } from "../render/backport.js";
+import { label, openBackportPr, pickOrFallBack, polite, repairExisting, sayOnSource, type BackportRun, type Repair, type Trigger } from "./backport-steps.js";
 import type { WorkflowIo } from "./io.js";
 
 export type BackportResult =
-  | { readonly kind: "skipped"; readonly reason: string }
+  | { readonly kind: "skipped"; readonly reason: BackportSkip | "other-target" }
   | { readonly kind: "config-invalid" }
   | { readonly kind: "exists"; readonly pr: number; readonly state: "open" | "merged"; readonly repaired: readonly Repair[] }
   | { readonly kind: "closed-by-human"; readonly pr: number }
@@ -44,8 +44,6 @@ export interface BackportOptions {
   readonly courtesy?: Courtesy;
 }
 
-const INVALID = "`.github/branch-steward.yml` is invalid, so the backport was not attempted. Fix it, then comment `/backport`.";
-
 /**
  * The backport of one merged PR. A number means "read the PR now" (a payload may be stale), after
  * the config is known to be valid. One backport of a PR at a time under `io.lock`.
@@ -54,7 +52,7 @@ export async function backport(io: WorkflowIo, pull: PullRequestFacts | number, 
   const number = typeof pull === "number" ? pull : pull.number;
   const courtesy = o.courtesy ?? new Courtesy(io.log);
   if (!config.ok) {
-    await sayOnSource({ io, courtesy }, number, INVALID);
+    await sayOnSource({ io, courtesy }, number, renderBackportConfigInvalid(config.issues));
     return { kind: "config-invalid" };
   }
   const work = async () => {
@@ -77,14 +75,12 @@ async function readPull(io: WorkflowIo, number: number): Promise<PullRequestFact
  */
 export async function sayBackportFailed(io: WorkflowIo, source: number, error: unknown, courtesy = new Courtesy(io.log)): Promise<void> {
   if (isRateLimited(error)) return;
-  const status = httpStatus(error);
-  const reason = status === 403 || status === 404 ? `GitHub refused a request (HTTP ${status}); check that the app has contents and pull requests write permission.` : `${(error as Error).message}`;
-  await sayOnSource({ io, courtesy }, source, renderBackportFailed(reason));
+  await sayOnSource({ io, courtesy }, source, renderBackportFailure({ status: httpStatus(error), message: (error as Error).message }));
 }
 
 async function runBackport(run: BackportRun, o: BackportOptions): Promise<BackportResult> {
   const { io, pr, config } = run;
-  const trigger = backportTrigger(merged(pr), config);
+  const trigger = backportTrigger(pr, config);
   if (!trigger.backport) {
     if (pr.merged && pr.route.target === config.branches.production && !pr.mergeCommitSha) {
       await sayOnSource(run, pr.number, renderBackportFailed("GitHub reports no merge commit for this PR."));

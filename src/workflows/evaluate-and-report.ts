@@ -39,7 +39,8 @@ import { lockKey } from "../infra/lock-keys.js";
 import type { WorkLock } from "../infra/work-lock.js";
 import type { PullRequestFacts } from "../model/pull-request.js";
 import { metrics } from "../observability/metrics.js";
-import { checkName, evaluatePullRequest, gateNeeds, retargetedEvaluation, type Evaluation } from "../policy/evaluation.js";
+import { checkName, evaluatePullRequest, gateNeeds, retargetedEvaluation } from "../policy/evaluation.js";
+import type { Evaluation } from "../policy/types.js";
 import { evaluateFlow } from "../policy/flow.js";
 import { renderCheck, type CheckOutput } from "../render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../render/comment.js";
@@ -135,7 +136,7 @@ async function decide(io: WorkflowIo, pr: PullRequestFacts, config: ConfigResult
   const needs = config.ok ? gateNeeds(flow, config.config) : null;
   const now = io.now();
   const facts = needs ? await readGateFacts(io.octokit, io.repo, { ...pr, flow }, needs, config.config.branches, runs, io.me.id, now) : { now };
-  const evaluation = evaluatePullRequest(pr.route, config, facts);
+  const evaluation = evaluatePullRequest({ route: pr.route, config, flow, needs, facts });
   if (!evaluation) throw new Error("unreachable: a governed flow always evaluates");
   const name = checkName(evaluation.target);
   const body = config.config.comment.enabled ? renderComment(evaluation, { checksUrl: `${pr.htmlUrl}/checks` }) : null;

@@ -14,10 +14,11 @@ import type { PullRequestFacts } from "../model/pull-request.js";
 import { backportBranch } from "../policy/backport.js";
 import { checkName } from "../policy/evaluation.js";
 import { evaluateFlow } from "../policy/flow.js";
-import type { ObservedCheck, RequiredCheck } from "../policy/gate.js";
+import type { ObservedCheck } from "../policy/types.js";
 import {
   approversOf,
   collectEvidence,
+  decideBypass,
   detectRevert,
   evidenceMetadata,
   pullsFromCommits,
@@ -126,7 +127,7 @@ export async function readReleaseFacts({ run, pull }: { run: ReleaseRun; pull: P
 /** The required checks' results on the PR head and the merge commit, and whether our production check was bypassed. */
 async function readEvidence({ run, pull, flowName }: { run: ReleaseRun; pull: PullRequestFacts; flowName: string | null }) {
   const { io, config } = run;
-  const required: RequiredCheck[] = (flowName ? (config.validation[flowName]?.required ?? []) : []).map((r) => ({ name: r.name, app: r.app }));
+  const required = flowName ? (config.compiled.required[flowName] ?? []) : [];
   const head = await readCommitChecks(io.octokit, io.repo, pull.headSha);
   const merge = pull.mergeCommitSha && required.length ? await readCommitChecks(io.octokit, io.repo, pull.mergeCommitSha) : { runs: [], statuses: [] };
   const others = (c: { runs: readonly (ObservedCheck & { appId: number | null })[]; statuses: readonly ObservedCheck[] }): ObservedCheck[] => [
@@ -134,9 +135,7 @@ async function readEvidence({ run, pull, flowName }: { run: ReleaseRun; pull: Pu
     ...c.statuses,
   ];
   const evidence = collectEvidence(required, others(head), others(merge));
-  const production = checkName(config.branches.production);
-  const ours = ourRun(head.runs, production, io.me.id);
-  const bypass = ours?.status === "completed" && ours.conclusion === "success" ? undefined : { check: production, conclusion: ours?.conclusion ?? null };
+  const bypass = decideBypass(ourRun(head.runs, checkName(config.branches.production), io.me.id), config.branches.production);
   return { evidence, validationFlow: required.length ? flowName : null, bypass };
 }
 

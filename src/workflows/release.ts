@@ -17,7 +17,8 @@ import { lockKey } from "../infra/lock-keys.js";
 import { parsePullRequest, type PullRequestFacts } from "../model/pull-request.js";
 import { firstParentPredecessors, parseTagMetadata } from "../policy/release.js";
 import { findHighestAncestor, nextVersion, relationOfCompareStatus, type ParsedTags, type VersionTag } from "../policy/version.js";
-import { renderConfigProblem, renderReleaseProblemComment, renderTagMessage } from "../render/release.js";
+import { releaseProblemText, renderReleaseProblem, renderTagMessage } from "../render/release.js";
+import type { ReleaseProblem } from "../policy/types.js";
 import type { WorkflowIo } from "./io.js";
 import {
   commentOnPull,
@@ -44,17 +45,14 @@ export const backoff = { baseMs: 150 };
 export type ReleaseResult =
   | { readonly kind: "skipped"; readonly reason: "not-merged" | "not-production" | "disabled" }
   | ({ readonly kind: "released" } & PublishedRelease)
-  | { readonly kind: "refused"; readonly problem: string };
+  | { readonly kind: "refused"; readonly problem: ReleaseProblem };
 
 export type EvidenceResult = { readonly kind: "absent" } | { readonly kind: "refreshed"; readonly notes: ReleaseWrite };
 
-/** A merge that gets no version, and what a person should do about it. */
+/** A merge that gets no version; render/release.ts says why and what a person should do about it. */
 class Refusal extends Error {
-  constructor(
-    readonly problem: string,
-    readonly fix: string,
-  ) {
-    super(problem);
+  constructor(readonly problem: ReleaseProblem) {
+    super(problem.code);
   }
 }
 
@@ -73,8 +71,7 @@ export async function releaseMerge(io: WorkflowIo, pull: PullRequestFacts, confi
   if (pull.route.target !== config.config.branches.production) return { kind: "skipped", reason: "not-production" };
   const run: ReleaseRun = { io, config: config.config, courtesy: o.courtesy ?? new Courtesy(io.log) };
   if (!config.ok) {
-    const fix = "Fix .github/branch-steward.yml on the default branch, then redeliver the `pull_request` closed webhook from the app's advanced settings.";
-    return refuse({ run, pull, problem: renderConfigProblem(config.issues), fix });
+    return refuse({ run, pull, problem: { code: "config-invalid", issues: config.issues } });
   }
   if (!config.config.release.enabled) return { kind: "skipped", reason: "disabled" };
   const work = () => releaseLocked({ run, pull, catchUp: o.catchUp ?? true });
@@ -86,13 +83,8 @@ export async function releaseLocked(s: { run: ReleaseRun; pull: PullRequestFacts
   try {
     return { kind: "released", ...(await tagAndPublish(s)) };
   } catch (error) {
-    if (error instanceof Refusal) return refuse({ ...s, problem: error.problem, fix: error.fix });
-    if (httpStatus(error) === 403 && !isRateLimited(error)) {
-      const problem = `GitHub refused a request with 403 Forbidden: ${errorText(error).trim().slice(0, 300)}`;
-      const fix =
-        "Grant the app **Contents: write** (tags and releases) and **Issues: write**, accept the new permissions on the installation, then redeliver the `pull_request` closed webhook from the app's advanced settings.";
-      return refuse({ ...s, problem, fix });
-    }
+    if (error instanceof Refusal) return refuse({ ...s, problem: error.problem });
+    if (httpStatus(error) === 403 && !isRateLimited(error)) return refuse({ ...s, problem: { code: "forbidden", message: errorText(error).trim().slice(0, 300) } });
     throw error;
   }
 }
@@ -100,7 +92,7 @@ export async function releaseLocked(s: { run: ReleaseRun; pull: PullRequestFacts
 async function tagAndPublish(s: { run: ReleaseRun; pull: PullRequestFacts; catchUp: boolean }): Promise<PublishedRelease> {
   const { run, pull } = s;
   const mergeSha = pull.mergeCommitSha;
-  if (!mergeSha) throw new Refusal("The merged PR has no merge commit SHA.", "Tag the merge commit by hand, or redeliver the webhook once GitHub reports it.");
+  if (!mergeSha) throw new Refusal({ code: "no-merge-sha" });
   const facts = await readReleaseFacts({ run, pull });
   let predecessorsDone = !s.catchUp;
   for (let attempt = 1; attempt <= MAX_TAG_ATTEMPTS; attempt++) {
@@ -108,10 +100,7 @@ async function tagAndPublish(s: { run: ReleaseRun; pull: PullRequestFacts; catch
     const compares = new Map<string, Comparison>();
     const search = await placeVersion({ run, versions: tags.versions, sha: mergeSha, compares });
     if (search.exhausted) {
-      throw new Refusal(
-        `None of the ${search.checked} highest version tags is in the history of \`${mergeSha.slice(0, 7)}\`.`,
-        "Check that production's history contains its version tags; tag this merge by hand if it must be released.",
-      );
+      throw new Refusal({ code: "no-ancestor-tag", checked: search.checked, mergeSha });
     }
     if (search.atCommit && search.previous) return publishExisting({ run, pull, facts, tag: search.previous, tags, mergeSha });
 
@@ -130,10 +119,7 @@ async function tagAndPublish(s: { run: ReleaseRun; pull: PullRequestFacts; catch
     const included = created.published.previous === (search.previous?.tag ?? null) ? previousCompare : undefined;
     return publish({ run, pull, facts, published: created.published, mergeSha, tags, existing: false, included, mode: "full" });
   }
-  throw new Refusal(
-    `Another merge took the computed version ${MAX_TAG_ATTEMPTS} times in a row.`,
-    "Redeliver the `pull_request` closed webhook from the app's advanced settings once merges calm down.",
-  );
+  throw new Refusal({ code: "tag-race-exhausted", attempts: MAX_TAG_ATTEMPTS });
 }
 
 /** Creates the next version's annotated tag; a 422 is read back: ours (another replica) ⇒ its metadata, another merge's ⇒ `taken`. */
@@ -149,12 +135,7 @@ async function createVersionTag(s: {
   const { run, pull, facts, mergeSha } = s;
   const { io, config } = run;
   const next = nextVersion({ previous: s.previous, versions: s.tags.versions }, facts.bump.bump, { prefix: config.release.tag_prefix, initialVersion: config.release.initial_version });
-  if (!next.ok) {
-    throw new Refusal(
-      next.problem,
-      `Tag the merge commit \`${mergeSha.slice(0, 7)}\` by hand with the version you intend, or delete the misplaced tag if it was a mistake; branch-steward then publishes the release on redelivery.`,
-    );
-  }
+  if (!next.ok) throw new Refusal({ ...next.problem, mergeSha });
   const published: Published = { tag: next.tag, previous: s.previous?.tag ?? null, bumpReason: facts.bump.reason, reverts: facts.revert?.resolvedTag ?? null };
   const meta = tagMetadata({ pull, mergeSha, version: next.version, published, facts });
   const creation = await createAnnotatedTag(io.octokit, io.repo, { name: next.tag, message: renderTagMessage(meta, pull.title), commitSha: mergeSha });
@@ -212,10 +193,10 @@ async function publishExisting(s: { run: ReleaseRun; pull: PullRequestFacts; fac
 }
 
 /** Says loudly why a merge has no version: a log line and the release comment on the PR. */
-async function refuse(s: { run: ReleaseRun; pull: PullRequestFacts; problem: string; fix: string }): Promise<ReleaseResult> {
+async function refuse(s: { run: ReleaseRun; pull: PullRequestFacts; problem: ReleaseProblem }): Promise<ReleaseResult> {
   const { run, pull, problem } = s;
-  run.io.log.error({ pr: pull.number, mergeSha: pull.mergeCommitSha, problem }, "production merge not versioned");
-  await run.courtesy.attempt("comment", { pr: pull.number }, () => commentOnPull({ run, number: pull.number, body: renderReleaseProblemComment(problem, s.fix) }));
+  run.io.log.error({ pr: pull.number, mergeSha: pull.mergeCommitSha, code: problem.code, problem: releaseProblemText(problem).problem }, "production merge not versioned");
+  await run.courtesy.attempt("comment", { pr: pull.number }, () => commentOnPull({ run, number: pull.number, body: renderReleaseProblem(problem) }));
   return { kind: "refused", problem };
 }
 

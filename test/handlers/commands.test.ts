@@ -206,7 +206,9 @@ describe("someone with write access", () => {
       .post(`${R}/issues/comments/${COMMENT_ID}/reactions`, { content: "+1" })
       .reply(201, ours("+1"));
     await receive(commandPayload("carol", "/backport"));
-    expect(String(said.body)).toContain("is invalid, so the backport was not attempted");
+    // The one invalid-config text (render/config.ts), retried with `/backport`.
+    expect(String(said.body)).toContain("did not attempt this backport: `.github/branch-steward.yml` is invalid: `branches`");
+    expect(String(said.body)).toContain("then comment `/backport`");
   });
 });
 

@@ -30,7 +30,7 @@ it("skipped: the policy says why (a backport PR is not backported again); no req
   const { io } = testIo();
   expect(await backport(io, pull({ source: "backport/development/pr-3", target: "production" }), valid, { requested: false })).toEqual({
     kind: "skipped",
-    reason: "the PR is itself a backport",
+    reason: "is-backport",
   });
 });
 

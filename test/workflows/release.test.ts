@@ -28,8 +28,9 @@ it("refused: an invalid config is said on the PR, and nothing is tagged", async 
     .reply(200, []);
   const { io } = testIo();
   const result = await releaseMerge(io, pull({ source: "hotfix/x", target: "production" }), parseConfig({ nonsense: true }));
-  expect(result).toMatchObject({ kind: "refused", problem: expect.stringContaining("nonsense") });
+  expect(result).toEqual({ kind: "refused", problem: { code: "config-invalid", issues: [{ path: "nonsense", message: 'unknown key "nonsense"' }] } });
   expect(String(comment.body)).toContain(RELEASE_COMMENT_MARKER);
+  expect(String(comment.body)).toContain("`nonsense`");
 });
 
 it("evidence: absent when no version tag points at the commit (one tag read)", async () => {

@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import type { CheckOutput } from "../render/check.js";
 import type { Evaluation } from "../policy/evaluation.js";
-import { httpStatus } from "./tags.js";
+import { httpStatus } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 export interface ExistingCheckRun {

@@ -17,7 +17,6 @@ import {
 } from "../policy/backport.js";
 import {
   addLabels,
-  compareRefs,
   createBranchOnce,
   findPullsForBranch,
   openPullOnce,
@@ -26,8 +25,10 @@ import {
   requestReviewers,
   waitForMergeable,
 } from "../github/backport.js";
+import { compare } from "../github/compare.js";
 import { findMarkedComment, writeComment } from "../github/comments.js";
 import { Courtesy, CourtesyWritesFailed, type CourtesyKind } from "../github/courtesy.js";
+import { httpStatus } from "../github/errors.js";
 import type { AppIdentity, IdentityProvider } from "../github/identity.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import {
@@ -147,7 +148,7 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
     }
   }
 
-  const brings = await compareRefs(octokit, repo, trigger.target, trigger.mergeCommitSha);
+  const brings = await compare(octokit, repo, trigger.target, trigger.mergeCommitSha);
   if (brings.aheadBy === 0) {
     await label(deps, pr.number, [labels.not_needed]);
     await sayOnSource(deps, pr.number, renderAlreadyInDevelopment(trigger.target));
@@ -286,7 +287,7 @@ async function withReporting(deps: BackportDeps, source: number, work: () => Pro
     deps.log.info({ pr: source, outcome }, "backport");
   } catch (error) {
     deps.log.error({ pr: source, err: error }, "backport failed");
-    const status = (error as { status?: number }).status;
+    const status = httpStatus(error);
     const reason = status === 403 || status === 404 ? `GitHub refused a request (HTTP ${status}); check that the app has contents and pull requests write permission.` : `${(error as Error).message}`;
     await sayOnSource(deps, source, renderBackportFailed(reason));
     throw error;

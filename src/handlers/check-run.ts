@@ -4,7 +4,6 @@ import type { IdentityProvider } from "../github/identity.js";
 import { openPullsWithHead } from "../github/pulls.js";
 import type { WorkLock } from "../infra/work-lock.js";
 import { targetOfCheck } from "../policy/evaluation.js";
-import { pullRequestFacts } from "./pull-request-facts.js";
 import { evaluateAndReport } from "./report.js";
 
 export async function onCheckRunRerequested(context: Context<"check_run.rerequested">, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
@@ -17,13 +16,10 @@ export async function onCheckRunRerequested(context: Context<"check_run.rereques
   if (run.app?.id !== me.id) return; // someone else's check with a look-alike name
 
   // `check_run.pull_requests` is empty for PRs from forks: ask the API which PRs this SHA heads.
-  const candidates = (await openPullsWithHead(context.octokit, repo, run.head_sha)).filter((p) => p.base.ref === target);
-  for (const candidate of candidates) {
-    const pr = pullRequestFacts(candidate);
-    if ("error" in pr) {
-      log.warn({ problem: pr.error }, "ignored: malformed pull request from the API");
-      continue;
-    }
+  const heads = await openPullsWithHead(context.octokit, repo, run.head_sha);
+  if (heads.dropped) log.warn({ dropped: heads.dropped }, "ignored: malformed pull requests from the API");
+  const candidates = heads.filter((p) => p.route.target === target);
+  for (const pr of candidates) {
     const result = await evaluateAndReport(context, repo, pr, me, { lock });
     log.info({ pr: pr.number, target, ...result }, "re-evaluated on re-run request");
   }

@@ -8,10 +8,10 @@ import type { Context } from "probot";
 import { CONFIG_PATH } from "../config/schema.js";
 import type { IdentityProvider } from "../github/identity.js";
 import type { WorkLock } from "../infra/work-lock.js";
-import { openPullsWithHead } from "../github/pulls.js";
+import { getPull, openPulls, openPullsWithHead } from "../github/pulls.js";
 import type { RepoRef } from "../github/types.js";
 import { runCommand } from "./commands.js";
-import { pullRequestFacts } from "./pull-request-facts.js";
+import type { PullRequestFacts } from "../model/pull-request.js";
 import { evaluateAndReport, type ReportContext } from "./report.js";
 
 type AnyContext = ReportContext & Pick<Context, "id" | "name" | "log" | "repo">;
@@ -19,19 +19,15 @@ type AnyContext = ReportContext & Pick<Context, "id" | "name" | "log" | "repo">;
 async function reportAll(
   context: AnyContext,
   repo: RepoRef,
-  pulls: readonly unknown[],
+  pulls: readonly PullRequestFacts[] & { readonly dropped?: number },
   identity: IdentityProvider,
   why: string,
   options: { force?: boolean; lock?: Pick<WorkLock, "run"> } = {},
 ): Promise<void> {
   const me = await identity();
   const log = context.log.child({ delivery: context.id, event: context.name, repo: `${repo.owner}/${repo.repo}` });
-  for (const raw of pulls) {
-    const pr = pullRequestFacts(raw);
-    if ("error" in pr) {
-      log.warn({ problem: pr.error }, "ignored: malformed pull request from the API");
-      continue;
-    }
+  if (pulls.dropped) log.warn({ dropped: pulls.dropped }, "ignored: malformed pull requests from the API");
+  for (const pr of pulls) {
     if (!pr.open) continue;
     const result = await evaluateAndReport(context, repo, pr, me, options);
     log.info({ pr: pr.number, target: pr.route.target, why, ...result }, "re-evaluated pull request");
@@ -74,12 +70,7 @@ export async function onPush(context: Context<"push">, identity: IdentityProvide
   const repo = context.repo();
   const touched = (commits ?? []).some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(CONFIG_PATH));
   const configChanged = branch === repository.default_branch && touched;
-  const pulls = await context.octokit.paginate(context.octokit.rest.pulls.list, {
-    ...repo,
-    state: "open",
-    per_page: 100,
-    ...(configChanged ? {} : { base: branch }),
-  });
+  const pulls = await openPulls(context.octokit, repo, configChanged ? undefined : branch);
   await reportAll(context, repo, pulls, identity, configChanged ? "config changed" : `${branch} moved`, { lock });
 }
 
@@ -92,7 +83,7 @@ export async function onRecheckComment(context: Context<"issue_comment.created">
   if (comment.user?.type === "Bot") return;
   const repo = context.repo();
   await runCommand(context, identity, lock, "/branch-steward recheck", async (login) => {
-    const { data: pull } = await context.octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
+    const pull = await getPull(context.octokit, repo, issue.number);
     await reportAll(context, repo, [pull], identity, `recheck by ${login}`, { force: true, lock });
   });
 }

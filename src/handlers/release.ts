@@ -20,18 +20,9 @@ import type { KeyedLock } from "../github/keyed-lock.js";
 import { releaseByTag, updateReleaseBody, writeRelease } from "../github/releases.js";
 import { linkReleaseInBackport } from "../github/backport.js";
 import { backportBranch } from "../policy/backport.js";
-import {
-  compareCommits,
-  compareFirstPage,
-  createAnnotatedTag,
-  errorText,
-  httpStatus,
-  isRateLimited,
-  listTags,
-  readAllPages,
-  readTag,
-  type Comparison,
-} from "../github/tags.js";
+import { compare, readAllPages, type Comparison } from "../github/compare.js";
+import { errorText, httpStatus, isRateLimited } from "../github/errors.js";
+import { createAnnotatedTag, listTags, readTag } from "../github/tags.js";
 import { Courtesy, CourtesyWritesFailed } from "../github/courtesy.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { checkName } from "../policy/evaluation.js";
@@ -75,6 +66,7 @@ import {
   versionInReleaseComment,
   withRevertedBy,
 } from "../render/release.js";
+import { withReleaseLine } from "../render/backport.js";
 
 /** Bounded retries when another merge takes the version we computed. */
 export const MAX_TAG_ATTEMPTS = 5;
@@ -186,7 +178,7 @@ export class Releaser {
       const tags = await this.readTags();
       const compares = new Map<string, Comparison>();
       const search = await findHighestAncestor(tags.versions, async (v) => {
-        const cmp = await compareFirstPage(this.octokit, this.repo, v.tag, mergeSha); // one request per candidate
+        const cmp = await compare(this.octokit, this.repo, v.tag, mergeSha, { maxPages: 1 }); // one request per candidate
         compares.set(v.tag, cmp);
         return relationOfCompareStatus(cmp.status);
       });
@@ -338,7 +330,7 @@ export class Releaser {
     } else {
       // Tagged by hand: the previous version is the highest one below it in this history.
       const lower = tags.versions.filter((v) => v !== tag);
-      const below = await findHighestAncestor(lower, async (v) => relationOfCompareStatus((await compareFirstPage(this.octokit, this.repo, v.tag, mergeSha)).status));
+      const below = await findHighestAncestor(lower, async (v) => relationOfCompareStatus((await compare(this.octokit, this.repo, v.tag, mergeSha, { maxPages: 1 })).status));
       published = { tag: tag.tag, previous: below.previous?.tag ?? null, bumpReason: "The tag was created outside branch-steward.", reverts: facts.revert?.resolvedTag ?? null };
     }
     return this.publish(pull, facts, published, mergeSha, tags, true);
@@ -354,7 +346,7 @@ export class Releaser {
     included?: Comparison,
     options: { notesOnly?: boolean } = {},
   ): Promise<ReleaseOutcome> {
-    const since = included ?? (p.previous ? await compareCommits(this.octokit, this.repo, p.previous, mergeSha) : null);
+    const since = included ?? (p.previous ? await compare(this.octokit, this.repo, p.previous, mergeSha) : null);
     const notes = (revertedBy: string[]): ReleaseNotesData => ({
       repoHtmlUrl: this.repoHtmlUrl,
       tag: p.tag,
@@ -405,7 +397,7 @@ export class Releaser {
     // The backport PR of this merge (if already open) links its release.
     const branch = backportBranch(this.config, pull.number);
     const backport = this.config.backport.enabled
-      ? await this.courtesy.attempt("body", { pr: pull.number, branch }, () => linkReleaseInBackport(this.octokit, this.repo, branch, p.tag, releaseUrl(this.repoHtmlUrl, p.tag)))
+      ? await this.courtesy.attempt("body", { pr: pull.number, branch }, () => linkReleaseInBackport(this.octokit, this.repo, branch, (body) => withReleaseLine(body, p.tag, releaseUrl(this.repoHtmlUrl, p.tag))))
       : "disabled";
     this.log.info({ pr: pull.number, tag: p.tag, release: release.write, comment, existing, backport }, "released production merge");
     return { result: "released", tag: p.tag, release: release.write, comment, existing, backport };
@@ -432,7 +424,7 @@ export class Releaser {
     const tags = await this.readTags();
     const search = await findHighestAncestor(
       tags.versions,
-      async (v) => relationOfCompareStatus((await compareFirstPage(this.octokit, this.repo, v.tag, sha)).status),
+      async (v) => relationOfCompareStatus((await compare(this.octokit, this.repo, v.tag, sha, { maxPages: 1 })).status),
       5,
     );
     if (!search.atCommit || !search.previous) return "absent";
@@ -565,7 +557,7 @@ export async function reconcileReleases(ctx: {
   for (const p of merged) {
     // Every merge in the window is checked: merges within one second have equal merged_at, so
     // "stop at the first released one" could stop before an unreleased merge.
-    const status = highest ? (await compareFirstPage(octokit, repo, highest.tag, p.merge_commit_sha as string)).status : "ahead";
+    const status = highest ? (await compare(octokit, repo, highest.tag, p.merge_commit_sha as string, { maxPages: 1 })).status : "ahead";
     if (status === "ahead" || status === "diverged") missing.push(p);
   }
   let fixed = 0;

@@ -192,7 +192,7 @@ export async function concludeRetargeted(
   if (!existing) return "unchanged";
   // The same commit may head another open PR into the old target: its check stays.
   const pulls = await openPullsWithHead(context.octokit, repo, pr.headSha);
-  if (pulls.some((p) => p.number !== pr.number && p.base.ref === oldTarget)) {
+  if (pulls.some((p) => p.number !== pr.number && p.route.target === oldTarget)) {
     return "kept";
   }
   const evaluation = retargetedEvaluation(oldTarget, pr.route.target);

@@ -12,7 +12,7 @@ import type { Evaluation } from "../policy/evaluation.js";
 import { httpStatus } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
 
-/** What a check run shows: render/check.ts writes it, this adapter sends it. */
+/** What a check run shows: the check renderer writes it, this adapter sends it. */
 export interface CheckOutput {
   readonly title: string;
   readonly summary: string;

@@ -1,6 +1,6 @@
 /** GitHub I/O for backports: the branch as a lock, the PR, reviewers, labels, mergeability. */
 import type { ExistingBackport } from "../policy/backport.js";
-import type { CommitSummary } from "../policy/gate.js";
+import type { CommitSummary } from "../policy/types.js";
 import { httpStatus, isAlreadyExists } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
 

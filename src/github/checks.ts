@@ -8,7 +8,7 @@
  * the same verdict and the same claim writes nothing and reads no comment.
  */
 import { createHash } from "node:crypto";
-import type { Evaluation } from "../policy/evaluation.js";
+import type { Evaluation } from "../policy/types.js";
 import { httpStatus } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
 

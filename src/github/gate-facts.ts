@@ -2,9 +2,8 @@
  * Reads what the gate rules need from GitHub: the checks and statuses on the PR head, how far
  * the PR is behind its target, and which of a hotfix's commits come from development only.
  */
-import type { GateFacts, GateNeeds } from "../policy/evaluation.js";
+import type { CommitSummary, GateFacts, GateNeeds, ObservedCheck } from "../policy/types.js";
 import type { FlowVerdict } from "../policy/flow.js";
-import type { CommitSummary, ObservedCheck } from "../policy/gate.js";
 import { memoizedCompare, type Comparison } from "./compare.js";
 import type { Octokit, RepoRef } from "./types.js";
 

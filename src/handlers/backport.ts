@@ -5,15 +5,14 @@
  */
 import type { Context } from "probot";
 import { loadConfig } from "../config/load.js";
+import type { CompiledConfig } from "../config/compile.js";
 import type { Config } from "../config/schema.js";
 import {
-  approvers,
   backportLabels,
   backportPeople,
   backportTrigger,
   nextBackportStep,
   sourceOfBackportBranch,
-  type MergedPullRequest,
 } from "../policy/backport.js";
 import {
   addLabels,
@@ -49,6 +48,8 @@ import { runCommand } from "./commands.js";
 import { RELEASE_COMMENT_MARKER, versionInReleaseComment } from "../render/release.js";
 import type { WorkLock } from "../infra/work-lock.js";
 import { cherryPick, pickBase } from "../github/cherry-pick.js";
+import type { PullRequestFacts } from "../model/pull-request.js";
+import { approversOf } from "../policy/release.js";
 
 type Log = Context["log"];
 
@@ -71,28 +72,36 @@ function polite<T>(deps: BackportDeps, kind: CourtesyKind, number: number, write
   return (deps.courtesy ?? new Courtesy(deps.log)).attempt(kind, { pr: number }, write);
 }
 
+/** The closed PR's facts from a payload or an API answer (not validated, as before; the workflow will use parsePullRequest). */
 export function mergedFacts(pr: {
   number: number;
   title: string;
+  body?: string | null;
+  html_url?: string;
+  state?: string;
   user: { login: string } | null;
   merged_by?: { login: string } | null;
   merged?: boolean | null;
   merged_at?: string | null;
   merge_commit_sha: string | null;
-  head: { ref: string };
-  base: { ref: string };
+  head: { ref: string; sha?: string; repo?: { full_name: string } | null };
+  base: { ref: string; repo?: { full_name: string } };
   labels?: { name?: string }[];
-}): MergedPullRequest {
+}): PullRequestFacts {
   return {
     number: pr.number,
     title: pr.title,
-    author: pr.user?.login ?? "",
+    body: pr.body ?? "",
+    htmlUrl: pr.html_url ?? "",
+    open: pr.state === "open",
+    author: pr.user?.login ?? null,
     mergedBy: pr.merged_by?.login ?? null,
     merged: pr.merged === true || Boolean(pr.merged_at),
+    mergedAt: pr.merged_at ?? null,
     mergeCommitSha: pr.merge_commit_sha,
-    source: pr.head.ref,
-    target: pr.base.ref,
+    headSha: pr.head.sha ?? "",
     labels: (pr.labels ?? []).map((l) => l.name ?? "").filter(Boolean),
+    route: { baseRepo: pr.base.repo?.full_name ?? "", headRepo: pr.head.repo?.full_name ?? null, source: pr.head.ref, target: pr.base.ref },
   };
 }
 
@@ -108,11 +117,11 @@ const assign = (deps: BackportDeps, number: number, assignees: readonly string[]
   assignees.length ? polite(deps, "assignee", number, () => deps.octokit.rest.issues.addAssignees({ ...deps.repo, issue_number: number, assignees: [...assignees] })) : Promise.resolve();
 
 /** Runs the backport of one merged PR. Safe to repeat: the branch name is the lock. */
-export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, config: Config, requested: boolean): Promise<string> {
+export async function runBackport(deps: BackportDeps, pr: PullRequestFacts, config: CompiledConfig, requested: boolean): Promise<string> {
   const { octokit, repo, log } = deps;
   const trigger = backportTrigger(pr, config);
   if (!trigger.backport) {
-    if (pr.merged && pr.target === config.branches.production && !pr.mergeCommitSha) {
+    if (pr.merged && pr.route.target === config.branches.production && !pr.mergeCommitSha) {
       await sayOnSource(deps, pr.number, renderBackportFailed("GitHub reports no merge commit for this PR."));
     }
     return `skipped: ${trigger.reason}`;
@@ -170,7 +179,7 @@ export async function runBackport(deps: BackportDeps, pr: MergedPullRequest, con
   const { data: reviews } = await octokit.rest.pulls.listReviews({ ...repo, pull_number: pr.number, per_page: 100 });
   const people = backportPeople(
     pr,
-    approvers(reviews.map((r) => ({ user: r.user?.login ?? "", state: r.state, submittedAt: r.submitted_at ?? null }))),
+    approversOf(reviews.map((r) => ({ id: r.id, user: r.user?.login ?? null, state: r.state }))),
   );
   const body = {
     kind: trigger.kind,
@@ -229,9 +238,9 @@ type Trigger = Extract<ReturnType<typeof backportTrigger>, { backport: true }>;
 /** Cherry-pick mode: the picked commit, or a merge-back fallback, or a tracking issue on conflict. */
 async function pickOrFallBack(
   deps: BackportDeps,
-  pr: MergedPullRequest,
+  pr: PullRequestFacts,
   trigger: Trigger,
-  config: Config,
+  config: CompiledConfig,
   ownTitles: readonly string[],
 ): Promise<{ branchAt: string; note: string } | { done: string }> {
   const { octokit, repo } = deps;
@@ -322,14 +331,14 @@ async function backportOnMerge(
   const config = loaded.config;
   const pr = mergedFacts(raw);
 
-  const source = sourceOfBackportBranch(config, pr.source);
+  const source = sourceOfBackportBranch(config, pr.route.source);
   const sameRepo = raw.head.repo?.full_name === raw.base.repo?.full_name; // a fork's look-alike branch is not ours
-  if (source !== undefined && sameRepo && pr.target === config.branches.development) {
+  if (source !== undefined && sameRepo && pr.route.target === config.branches.development) {
     await markBackported(deps, config, source, pr.number);
     deps.log.info({ pr: source, backport: pr.number }, "backport merged");
     return;
   }
-  if (pr.target !== config.branches.production) return;
+  if (pr.route.target !== config.branches.production) return;
   if (!loaded.ok) {
     await sayOnSource(deps, pr.number, renderBackportFailed("`.github/branch-steward.yml` is invalid, so the backport was not attempted. Fix it, then comment `/backport`."));
     return;

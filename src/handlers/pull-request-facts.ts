@@ -2,8 +2,8 @@
  * The few PR fields branch-steward decides on, validated from a webhook payload or an API
  * response. A payload without them is malformed: logged and ignored, never a crash.
  */
+import type { PullRequestRoute } from "../model/pull-request.js";
 import { z } from "zod";
-import type { PullRequestRoute } from "../policy/flow.js";
 
 const repo = z.object({ full_name: z.string().min(1) }).passthrough();
 

@@ -8,9 +8,11 @@
  * another merge's ⇒ recompute and retry). Untagged production merges earlier in history are
  * released first, so versions follow history whatever order the webhooks arrive in.
  */
+import type { ObservedCheck } from "../policy/types.js";
 import type { Context } from "probot";
 import { z } from "zod";
 import { loadConfig } from "../config/load.js";
+import type { CompiledConfig } from "../config/compile.js";
 import type { Config } from "../config/schema.js";
 import { ourRun } from "../github/checks.js";
 import { findMarkedComment, writeComment } from "../github/comments.js";
@@ -27,10 +29,10 @@ import { Courtesy, CourtesyWritesFailed } from "../github/courtesy.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { checkName } from "../policy/evaluation.js";
 import { evaluateFlow } from "../policy/flow.js";
-import type { ObservedCheck, RequiredCheck } from "../policy/gate.js";
 import {
   approversOf,
   collectEvidence,
+  decideBypass,
   detectRevert,
   evidenceMetadata,
   firstParentPredecessors,
@@ -58,6 +60,7 @@ import {
   RELEASE_COMMENT_MARKER,
   releaseName,
   releaseUrl,
+  releaseProblemText,
   renderConfigProblem,
   renderReleaseComment,
   renderReleaseNotes,
@@ -133,7 +136,7 @@ export class Releaser {
   constructor(
     private readonly octokit: Octokit,
     private readonly repo: RepoRef,
-    private readonly config: Config,
+    private readonly config: CompiledConfig,
     private readonly me: AppIdentity,
     private readonly log: Log,
     private readonly repoHtmlUrl: string,
@@ -206,7 +209,8 @@ export class Releaser {
         initialVersion: this.config.release.initial_version,
       });
       if (!next.ok) {
-        throw new ReleaseProblem(next.problem, `Tag the merge commit \`${mergeSha.slice(0, 7)}\` by hand with the version you intend, or delete the misplaced tag if it was a mistake; branch-steward then publishes the release on redelivery.`);
+        const text = releaseProblemText({ ...next.problem, mergeSha });
+        throw new ReleaseProblem(text.problem, text.fix);
       }
       const published: Published = {
         tag: next.tag,
@@ -284,7 +288,7 @@ export class Releaser {
   }
 
   private async evidence(pull: MergedPull, flowName: string | null) {
-    const required: RequiredCheck[] = (flowName ? (this.config.validation[flowName]?.required ?? []) : []).map((r) => ({ name: r.name, app: r.app }));
+    const required = flowName ? (this.config.compiled.required[flowName] ?? []) : [];
     const head = await readCommitChecks(this.octokit, this.repo, pull.head.sha);
     const merge = pull.merge_commit_sha && required.length ? await readCommitChecks(this.octokit, this.repo, pull.merge_commit_sha) : { runs: [], statuses: [] };
     const others = (c: { runs: readonly (ObservedCheck & { appId: number | null })[]; statuses: readonly ObservedCheck[] }): ObservedCheck[] => [
@@ -293,7 +297,7 @@ export class Releaser {
     ];
     const evidence = collectEvidence(required, others(head), others(merge));
     const ours = ourRun(head.runs, checkName(this.config.branches.production), this.me.id);
-    const bypass = ours?.status === "completed" && ours.conclusion === "success" ? undefined : { check: checkName(this.config.branches.production), conclusion: ours?.conclusion ?? null };
+    const bypass = decideBypass(ours, this.config.branches.production);
     return { evidence, validationFlow: required.length ? flowName : null, bypass };
   }
 
@@ -446,7 +450,7 @@ function fromMetadata(meta: TagMetadata): Published {
 // ---------------------------------------------------------------------------------------------
 // Webhook handlers
 
-function releaserFor(context: Context, config: Config, me: AppIdentity, log: Log): Releaser {
+function releaserFor(context: Context, config: CompiledConfig, me: AppIdentity, log: Log): Releaser {
   const repository = (context.payload as { repository?: { html_url?: string } }).repository;
   const repo = context.repo();
   return new Releaser(context.octokit, repo, config, me, log, repository?.html_url ?? `https://github.com/${repo.owner}/${repo.repo}`);
@@ -506,8 +510,7 @@ export async function onReleaseEvidence(context: Context<"check_run.completed">,
   if (run.app?.id === me.id) return;
   const config = await loadConfig(context);
   if (!config.ok || !config.config.release.enabled) return;
-  const requirements = Object.values(config.config.validation).flatMap((v) => v.required.map((r) => ({ name: r.name, app: r.app })));
-  if (!isEvidenceCheck(run.name, requirements)) return;
+  if (!isEvidenceCheck(run.name, config.config.compiled.evidence)) return;
   const branch = run.check_suite?.head_branch;
   if (branch && branch !== config.config.branches.production) return;
   const repo = context.repo();

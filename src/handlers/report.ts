@@ -14,9 +14,10 @@
  * the claim cannot be rewritten, the PR is remembered in this process and its comment is
  * compared on its next evaluation (the sweep included).
  */
+import type { Evaluation } from "../policy/types.js";
 import type { Context } from "probot";
 import { loadConfig } from "../config/load.js";
-import { checkName, evaluatePullRequest, gateNeeds, retargetedEvaluation, type Evaluation } from "../policy/evaluation.js";
+import { checkName, evaluatePullRequest, gateNeeds, retargetedEvaluation } from "../policy/evaluation.js";
 import { evaluateFlow } from "../policy/flow.js";
 import { metrics } from "../observability/metrics.js";
 import type { WorkLock } from "../infra/work-lock.js";
@@ -101,7 +102,7 @@ export async function evaluateAndReport(
   const facts = needs
     ? await readGateFacts(context.octokit, repo, { ...pr, flow }, needs, config.config.branches, runs, me.id, now)
     : { now };
-  const evaluation = evaluatePullRequest(pr.route, config, facts);
+  const evaluation = evaluatePullRequest({ route: pr.route, config, flow, needs, facts });
   if (!evaluation) throw new Error("unreachable: a governed flow always evaluates");
   const checksUrl = `${pr.htmlUrl}/checks`;
   const verdict = verdictOf(evaluation);

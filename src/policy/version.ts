@@ -157,9 +157,15 @@ export function decideBump(input: BumpInput): BumpDecision {
 
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** Why no next version can be computed (render/release.ts says it). */
+export type VersionProblem =
+  | { readonly code: "cannot-bump"; readonly from: string; readonly bump: Bump }
+  /** `next` would not be above `highest`, a version tagged outside this commit's history. */
+  | { readonly code: "version-conflict"; readonly previous: string | null; readonly next: string; readonly highest: string };
+
 export type NextVersion =
   | { readonly ok: true; readonly version: string; readonly tag: string; readonly previous: VersionTag | null }
-  | { readonly ok: false; readonly problem: string };
+  | { readonly ok: false; readonly problem: VersionProblem };
 
 /**
  * The next version: the previous (highest ancestor) version bumped, or the initial version when
@@ -174,17 +180,11 @@ export function nextVersion(
 ): NextVersion {
   const version = state.previous ? semver.inc(state.previous.version, bump) : options.initialVersion;
   if (!version || semver.valid(version) !== version) {
-    return { ok: false, problem: `cannot bump ${state.previous?.tag ?? options.initialVersion} (${bump}).` };
+    return { ok: false, problem: { code: "cannot-bump", from: state.previous?.tag ?? options.initialVersion, bump } };
   }
   const highest = state.versions.reduce<VersionTag | null>((h, v) => (!h || semver.gt(v.version, h.version) ? v : h), null);
   if (highest && !semver.gt(version, highest.version)) {
-    const base = state.previous
-      ? `The previous version on this commit's history is \`${state.previous.tag}\`, so this merge would be \`${options.prefix}${version}\``
-      : `No version tag is an ancestor of this commit, so this merge would be the initial \`${options.prefix}${version}\``;
-    return {
-      ok: false,
-      problem: `${base}, but \`${highest.tag}\` already exists on a commit that is not in this commit's history. Versions must increase along production's history, so branch-steward will not guess.`,
-    };
+    return { ok: false, problem: { code: "version-conflict", previous: state.previous?.tag ?? null, next: `${options.prefix}${version}`, highest: highest.tag } };
   }
   return { ok: true, version, tag: `${options.prefix}${version}`, previous: state.previous };
 }

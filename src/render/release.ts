@@ -3,10 +3,11 @@
  * Release notes (the evidence, for a person), the PR comment, and the line a reverted release
  * gets. Deterministic: the same facts give the same text, so an unchanged release is not rewritten.
  */
+import type { ObservedCheck, ReleaseProblem } from "../policy/types.js";
 import { METADATA_HEADER, REVERTED_BY_MARKER, type IncludedPull, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
-import type { ObservedCheck } from "../policy/gate.js";
 import type { ConfigIssue } from "../config/parse.js";
 import { COMMENT_BODY, RELEASE_BODY, RELEASE_NAME, clipInline, fitBody, fitList, fitTitle, minus } from "./limits.js";
+import { configFixText, renderConfigInvalid } from "./config.js";
 import { cell, code, escapeInline, inertMarkdown } from "./markdown.js";
 
 export const RELEASE_COMMENT_MARKER = "<!-- branch-steward:release -->";
@@ -201,3 +202,51 @@ export function versionInReleaseComment(body: string): string | null {
 }
 
 export const releaseName = (tag: string, title: string): string => fitTitle(title, RELEASE_NAME, { prefix: `${tag}: ` });
+
+const FIX_BY_HAND = (mergeSha: string): string =>
+  `Tag the merge commit \`${short(mergeSha)}\` by hand with the version you intend, or delete the misplaced tag if it was a mistake; branch-steward then publishes the release on redelivery.`;
+
+/** What went wrong and what to do, for each reason a merge was not versioned. */
+export function releaseProblemText(p: ReleaseProblem): { problem: string; fix: string } {
+  switch (p.code) {
+    case "no-merge-sha":
+      return { problem: "The merged PR has no merge commit SHA.", fix: "Tag the merge commit by hand, or redeliver the webhook once GitHub reports it." };
+    case "no-ancestor-tag":
+      return {
+        problem: `None of the ${p.checked} highest version tags is in the history of \`${short(p.mergeSha)}\`.`,
+        fix: "Check that production's history contains its version tags; tag this merge by hand if it must be released.",
+      };
+    case "cannot-bump":
+      return { problem: `cannot bump ${p.from} (${p.bump}).`, fix: FIX_BY_HAND(p.mergeSha) };
+    case "version-conflict": {
+      const base = p.previous
+        ? `The previous version on this commit's history is \`${p.previous}\`, so this merge would be \`${p.next}\``
+        : `No version tag is an ancestor of this commit, so this merge would be the initial \`${p.next}\``;
+      return {
+        problem: `${base}, but \`${p.highest}\` already exists on a commit that is not in this commit's history. Versions must increase along production's history, so branch-steward will not guess.`,
+        fix: FIX_BY_HAND(p.mergeSha),
+      };
+    }
+    case "tag-race-exhausted":
+      return {
+        problem: `Another merge took the computed version ${p.attempts} times in a row.`,
+        fix: "Redeliver the `pull_request` closed webhook from the app's advanced settings once merges calm down.",
+      };
+    case "forbidden":
+      return {
+        problem: `GitHub refused a request with 403 Forbidden: ${p.message.trim().slice(0, 300)}`,
+        fix: "Grant the app **Contents: write** (tags and releases) and **Issues: write**, accept the new permissions on the installation, then redeliver the `pull_request` closed webhook from the app's advanced settings.",
+      };
+    case "config-invalid": {
+      const { body } = renderConfigInvalid(p.issues, "redeliver");
+      const fix = configFixText("redeliver");
+      return { problem: body.slice(0, body.length - fix.length).trimEnd(), fix };
+    }
+  }
+}
+
+/** The "not released" comment for a problem: the one text per problem, with its fix. */
+export function renderReleaseProblem(p: ReleaseProblem): string {
+  const { problem, fix } = releaseProblemText(p);
+  return renderReleaseProblemComment(problem, fix);
+}

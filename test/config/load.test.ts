@@ -205,7 +205,7 @@ describe("a foreign _extends, end to end", () => {
     expect(foreignRead).toBe(false);
     nock.cleanAll(); // the optional foreign mock, unused as it must be
     const check = JSON.parse(bodies.find((b) => b.includes('"conclusion"')) ?? "{}") as { name: string; conclusion: string; output: { title: string; summary: string } };
-    expect(check).toMatchObject({ name: "branch-steward / main", conclusion: "failure", output: { title: "Configuration error: 1 problem in .github/branch-steward.yml" } });
+    expect(check).toMatchObject({ name: "branch-steward / main", conclusion: "failure", output: { title: "configuration error: 1 problem in .github/branch-steward.yml" } });
     expect(check.output.summary).toContain("`_extends`");
     expect(check.output.summary).toContain("another owner");
     expect(bodies).toHaveLength(2);

@@ -147,7 +147,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "sync flow blocked: Validation" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "no validation configured for the sync flow" } });
     expect(check.output?.summary).toContain("validation: { sync: { required: [{ name: inference-tests }");
   });
 
@@ -162,7 +162,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ status: "in_progress", output: { title: "sync flow waiting for 3 checks" } });
+    expect(check).toMatchObject({ status: "in_progress", output: { title: "waiting for inference-tests, drift-detection, performance" } });
     expect(check).not.toHaveProperty("conclusion");
     expect(check.output?.summary).toContain("Waiting for `drift-detection` to report");
   });
@@ -183,7 +183,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "sync flow blocked: Required check `drift-detection`" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "drift-detection failed" } });
     expect(check.output?.summary).toContain("Ignored `performance` from mallory-app: the config requires it from `ci-bot`");
   });
 
@@ -199,7 +199,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "sync flow blocked: Up to date with target" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "production has 1 commit that development lacks" } });
     expect(check.output?.summary).toContain("1 commit behind `production`. Missing from the source: `abcdef1` Fix drift threshold (#12)");
   });
 
@@ -216,7 +216,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "hotfix/x", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "hotfix flow blocked: Hotfix cut from production" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "1 commit from development: not cut from production" } });
     expect(check.output?.summary).toContain("1 commit of this PR is in `development` but not in `production`: `dev1aaa` Unvalidated model.");
     expect(check.output?.summary).toContain("git switch -c hotfix/<name> origin/production");
   });
@@ -235,7 +235,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "hotfix/x", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "hotfix flow blocked: Hotfix cut from production" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "1,500 commits from development: not cut from production" } });
     expect(check.output?.summary).toContain("1,500 commits of this PR are in `development` but not in `production`: `dev0000` Development work 0;");
     expect(check.output?.summary).toContain("`dev9000` Development work 9; and 1,490 more.");
     expect(check.output?.summary).not.toMatch(/\b100 commits\b/);
@@ -396,7 +396,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "main" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "Configuration error: 2 problems in .github/branch-steward.yml" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "configuration error: 2 problems in .github/branch-steward.yml" } });
     expect(check.output?.summary).toContain("`flows[0].form`: unknown key \"form\"");
     expect(check.output?.summary).toContain("`flows[0].from`");
     expect(check.output?.summary).toContain("default branch");
@@ -412,7 +412,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "Configuration error: 1 problem in .github/branch-steward.yml" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "configuration error: 1 problem in .github/branch-steward.yml" } });
     expect(check.output?.summary).toMatch(/invalid YAML.*at line \d+, column \d+/);
   });
 
@@ -572,7 +572,7 @@ describe("the verdict first, courtesy writes after", () => {
     expect(attempts).toHaveLength(2);
     const [full, short] = attempts as [Body, Body];
     expect(full).toMatchObject({ status: "completed", conclusion: "failure" });
-    expect(short).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "Configuration error: 1 problem in .github/branch-steward.yml" } });
+    expect(short).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "configuration error: 1 problem in .github/branch-steward.yml" } });
     expect(short.external_id).toBe(full.external_id);
     const summary = String(short.output?.summary);
     expect(summary.length).toBeLessThan(1500);

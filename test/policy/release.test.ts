@@ -14,6 +14,7 @@ import {
   type TagMetadata,
 } from "../../src/policy/release.js";
 import { renderIncludedPulls, renderReleaseNotes, renderTagMessage, versionInReleaseComment, renderReleaseComment, withRevertedBy } from "../../src/render/release.js";
+import { compiledChecks } from "../support/policy.js";
 
 const OPTS = { revertLabel: "revert", prefix: "v", repoFullName: "acme/forecast" };
 const check = observedCheck;
@@ -41,7 +42,7 @@ describe("rollback detection", () => {
 });
 
 describe("evidence", () => {
-  const required = [{ name: "inference-tests", app: "staging-ci" }, { name: "perf-*" }];
+  const required = compiledChecks([{ name: "inference-tests", app: "staging-ci" }, { name: "perf-*" }]);
 
   it("takes the latest result per name, from the pinned app, on the head and the merge commit", () => {
     const head = [check("inference-tests", { conclusion: "failure", startedAt: "2026-11-26T10:00:00Z" }), check("inference-tests"), check("inference-tests", { reporter: "mallory" }), check("perf-gpu")];

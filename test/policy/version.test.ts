@@ -185,7 +185,7 @@ describe("the next version", () => {
   it("refuses to guess when a version at or above ours exists outside this history", () => {
     const r = nextVersion({ previous: vt("v1.1.0"), versions: [vt("v1.2.0"), vt("v1.1.0")] }, "minor", opts);
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.problem).toContain("`v1.2.0` already exists on a commit that is not in this commit's history");
+    expect(!r.ok && r.problem).toEqual({ code: "version-conflict", previous: "v1.1.0", next: "v1.2.0", highest: "v1.2.0" });
     expect(nextVersion({ previous: null, versions: [vt("v1.0.0")] }, "patch", opts).ok).toBe(false);
     expect(nextVersion({ previous: vt("v1.1.0"), versions: [vt("v1.1.5"), vt("v1.1.0")] }, "minor", opts).ok).toBe(true);
   });

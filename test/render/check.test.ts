@@ -1,15 +1,17 @@
 /** The check run output within GitHub's limits: 65,535 characters and bytes, a short one-line title. */
+import type { Evaluation, RuleResult } from "../../src/policy/types.js";
 import { parseConfig } from "../../src/config/parse.js";
-import { evaluatePullRequest, type Evaluation, type RuleResult } from "../../src/policy/evaluation.js";
 import { renderCheck } from "../../src/render/check.js";
 import { CHECK_TEXT, utf8Bytes } from "../../src/render/limits.js";
+import { observedCheck } from "../support/checks.js";
+import { evaluate } from "../support/policy.js";
 
 const route = { baseRepo: "acme/forecast", headRepo: "acme/forecast", source: "feature/x", target: "development" };
 const rows = (summary: string) => summary.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Rule |") && !l.startsWith("| ---"));
 
 function configErrors(n: number, key: (i: number) => string): Evaluation {
   const raw = Object.fromEntries(Array.from({ length: n }, (_, i) => [key(i), true]));
-  return evaluatePullRequest(route, parseConfig(raw)) as Evaluation;
+  return evaluate(route, parseConfig(raw)) as Evaluation;
 }
 
 it("lists every rule when they fit, unchanged", () => {
@@ -39,29 +41,36 @@ it("counts bytes: 3-byte keys fit 65,535 bytes, not just characters", () => {
 });
 
 it("keeps failing rows first when rows must be left out", () => {
-  const passing: RuleResult[] = Array.from({ length: 400 }, (_, i) => ({ rule: `Rule ${i}`, outcome: "pass", detail: "ok ".repeat(100) }));
-  const failing: RuleResult = { rule: "Required check `inference-tests`", outcome: "fail", detail: "failed", fix: "Re-run it." };
-  const evaluation: Evaluation = { target: "production", status: "completed", conclusion: "failure", title: "Blocked", headline: "blocked", rules: [...passing, failing], configIssues: [] };
+  const passing: RuleResult[] = Array.from({ length: 400 }, (_, i) => {
+    const name = `check-${i}-${"y".repeat(300)}`;
+    return { rule: "required-check", outcome: "pass", state: "passed", check: { name }, results: [observedCheck(name)], ignored: [] };
+  });
+  const failed = observedCheck("inference-tests", { conclusion: "failure" });
+  const failing: RuleResult = { rule: "required-check", outcome: "fail", state: "failed", check: { name: "inference-tests" }, results: [failed], ignored: [] };
+  const evaluation: Evaluation = { target: "production", status: "completed", conclusion: "failure", rules: [...passing, failing], configIssues: [] };
   const out = renderCheck(evaluation);
-  expect(out.summary).toContain("| Required check `inference-tests` | ❌ fail | failed | Re-run it. |");
+  expect(out.summary).toContain(
+    "| Required check `inference-tests` | ❌ fail | [inference-tests](https://ci/inference-tests): failure by staging-ci, completed 2026-11-26 11:10:00 UTC | Fix the cause and re-run `inference-tests` on this commit. |",
+  );
   expect(out.summary).toMatch(/… and \d+ more rules not shown/);
   expect(out.summary.length).toBeLessThanOrEqual(CHECK_TEXT.chars);
 });
 
 it("keeps one huge detail from pushing every other row out", () => {
+  const results = Array.from({ length: 5_000 }, (_, i) => observedCheck(`perf-${i}`, { conclusion: "failure" }));
   const rules: RuleResult[] = [
-    { rule: "Lineage", outcome: "fail", detail: `commits: ${"`abc1234` Fix; ".repeat(20_000)}` },
-    { rule: "Source → target flow", outcome: "pass", detail: "allowed" },
+    { rule: "required-check", outcome: "fail", state: "failed", check: { name: "perf-*" }, results, ignored: [] },
+    { rule: "up-to-date", outcome: "pass", target: "production", source: "development", behindBy: 0, missing: [], isSync: true },
   ];
-  const out = renderCheck({ target: "production", status: "completed", conclusion: "failure", title: "Blocked", headline: "blocked", rules, configIssues: [] });
+  const out = renderCheck({ target: "production", status: "completed", conclusion: "failure", rules, configIssues: [] });
   expect(rows(out.summary)).toHaveLength(2);
-  expect(rows(out.summary)[0]?.length).toBeLessThan(4_100);
+  expect(rows(out.summary)[0]?.length).toBeLessThan(8_100);
   expect(rows(out.summary)[0]).toMatch(/…\s*\|/);
 });
 
 it("gives a one-line title of at most 255 characters, never half a character", () => {
   const branch = `feature/${"🛠️".repeat(200)}\nx`;
-  const e = evaluatePullRequest({ ...route, source: branch, target: "production" }, parseConfig(null)) as Evaluation;
+  const e = evaluate({ ...route, source: branch, target: "production" }, parseConfig(null)) as Evaluation;
   const { title } = renderCheck(e);
   expect(title.length).toBeLessThanOrEqual(255);
   expect(title).not.toMatch(/\n/);

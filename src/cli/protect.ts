@@ -14,6 +14,7 @@ import { Octokit } from "@octokit/rest";
 import { loadConfig } from "../config/load.js";
 import type { ConfigIssue } from "../config/parse.js";
 import { CONFIG_PATH } from "../config/schema.js";
+import { renderConfigInvalid } from "../render/config.js";
 import { errorText, httpStatus } from "../github/errors.js";
 import type { Octokit as AppOctokit, RepoRef } from "../github/types.js";
 import {
@@ -117,9 +118,10 @@ async function currentProtection(octokit: Octokit, owner: string, repo: string, 
   }
 }
 
-/** The lines that say why the configuration is invalid (the command then exits 2). */
+/** Why the configuration is invalid, in the app's one text for it (the command then exits 2). */
 export function configIssueLines(issues: readonly ConfigIssue[]): string[] {
-  return [`${CONFIG_PATH} is not valid:`, ...issues.map((issue) => `  - ${issue.path || "(file)"}: ${issue.message}`)];
+  const { title, body } = renderConfigInvalid(issues, "cli");
+  return [title, body];
 }
 
 function printIssues(io: Io, issues: readonly ConfigIssue[]): void {

@@ -168,7 +168,10 @@ describe("branch-steward protect", () => {
     const mark = twin.requests.length;
     const io = sink();
     expect(await protect(options(), io)).toBe(2);
-    expect(io.errors[0]).toBe(".github/branch-steward.yml is not valid:");
+    // The app's one invalid-config text (render/config.ts), with the CLI's way to retry.
+    expect(io.errors[0]).toBe("configuration error: 2 problems in .github/branch-steward.yml");
+    expect(io.errors[1]).toMatch(/^`\.github\/branch-steward\.yml` is invalid: .*Fix `\.github\/branch-steward\.yml` on the default branch .*, then run the command again\.$/);
+    expect(io.errors).toHaveLength(2);
     expect(io.errors.join("\n")).toContain("protection.main.required_approvals");
     expect(io.errors.join("\n")).toContain("branches.production");
     expect(writes(mark)).toEqual([]);
@@ -212,8 +215,8 @@ describe("branch-steward protect", () => {
     const mark = twin.requests.length;
     const io = sink();
     expect(await protect(options(), io)).toBe(2);
-    expect(io.errors[0]).toBe(".github/branch-steward.yml is not valid:");
-    expect(io.errors.join("\n")).toContain("_extends: \"evil/shared\" names a repository of evil, another owner");
+    expect(io.errors[0]).toBe("configuration error: 1 problem in .github/branch-steward.yml");
+    expect(io.errors.join("\n")).toContain("`_extends`: \"evil/shared\" names a repository of evil, another owner");
     expect(twin.requests.slice(mark).some((r) => r.path.includes("/evil/"))).toBe(false);
     expect(writes(mark)).toEqual([]);
   });

@@ -5,7 +5,7 @@
  */
 import type { Context } from "probot";
 import { CONFIG_PATH } from "../config/schema.js";
-import { openPullsWithHead } from "../github/pulls.js";
+import { openPulls, openPullsWithHead } from "../github/pulls.js";
 import { reportPulls } from "../workflows/evaluate-and-report.js";
 import { eventIo, parsePulls, type HandlerDeps } from "./event.js";
 
@@ -36,6 +36,6 @@ export async function onPush(context: Context<"push">, deps: HandlerDeps): Promi
   const touched = (commits ?? []).some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(CONFIG_PATH));
   const configChanged = branch === repository.default_branch && touched;
   const { io, config } = await eventIo(context, deps);
-  const pulls = await io.octokit.paginate(io.octokit.rest.pulls.list, { ...io.repo, state: "open", per_page: 100, ...(configChanged ? {} : { base: branch }) });
+  const pulls = await openPulls(io.octokit, io.repo, configChanged ? undefined : branch);
   await reportPulls(io, parsePulls(io.log, pulls), config, configChanged ? "config changed" : `${branch} moved`);
 }

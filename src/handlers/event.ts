@@ -5,7 +5,8 @@ import type { ConfigResult } from "../config/parse.js";
 import { Courtesy, CourtesyWritesFailed } from "../github/courtesy.js";
 import type { IdentityProvider } from "../github/identity.js";
 import type { WorkLock } from "../infra/work-lock.js";
-import { parsePullRequest, type PullRequestFacts } from "../model/pull-request.js";
+import type { PullList } from "../github/pulls.js";
+import type { PullRequestFacts } from "../model/pull-request.js";
 import type { WorkflowIo } from "../workflows/io.js";
 
 export interface HandlerDeps {
@@ -47,14 +48,10 @@ export function once<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (loaded ??= load());
 }
 
-/** PRs from the API, parsed; malformed ones are logged and dropped. */
-export function parsePulls(log: WorkflowIo["log"], raw: readonly unknown[]): PullRequestFacts[] {
-  return raw.flatMap((item) => {
-    const pr = parsePullRequest(item);
-    if (!("error" in pr)) return [pr];
-    log.warn({ problem: pr.error }, "ignored: malformed pull request from the API");
-    return [];
-  });
+/** PRs from an adapter's list; the malformed ones it dropped are logged. */
+export function parsePulls(log: WorkflowIo["log"], pulls: PullList): PullRequestFacts[] {
+  if (pulls.dropped) log.warn({ dropped: pulls.dropped }, "ignored: malformed pull requests from the API");
+  return pulls;
 }
 
 /** Runs an event's workflows side by side; the first failure fails the delivery (so it is redelivered) once all are done. */

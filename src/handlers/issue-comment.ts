@@ -1,9 +1,10 @@
 /** `issue_comment.created`: `/branch-steward recheck` and `/backport` on a PR, from someone with write access (see ./commands.ts). */
 import type { Context } from "probot";
+import { getPull } from "../github/pulls.js";
 import { backport } from "../workflows/backport.js";
 import { reportPulls } from "../workflows/evaluate-and-report.js";
 import { runCommand } from "./commands.js";
-import { all, Courtesy, eventIo, parsePulls, type HandlerDeps } from "./event.js";
+import { all, Courtesy, eventIo, type HandlerDeps } from "./event.js";
 import { reported } from "./pull-request-closed.js";
 
 export const RECHECK_COMMAND = /^\/branch-steward\s+recheck\b/m;
@@ -21,8 +22,8 @@ export async function onIssueComment(context: Context<"issue_comment.created">, 
 async function recheck(context: Context<"issue_comment.created">, deps: HandlerDeps): Promise<void> {
   await runCommand(context, deps.identity, deps.lock, "/branch-steward recheck", async (login) => {
     const { io, config } = await eventIo(context, deps);
-    const { data } = await io.octokit.rest.pulls.get({ ...io.repo, pull_number: context.payload.issue.number });
-    await reportPulls(io, parsePulls(io.log, [data]), config, `recheck by ${login}`, { force: true });
+    const pr = await getPull(io.octokit, io.repo, context.payload.issue.number);
+    await reportPulls(io, [pr], config, `recheck by ${login}`, { force: true });
   });
 }
 

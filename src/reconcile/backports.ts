@@ -1,6 +1,6 @@
 /** Merged production PRs in the window that carry no backport label get their backport now. */
 import { Courtesy } from "../github/courtesy.js";
-import { parsePullRequest } from "../model/pull-request.js";
+import { recentlyClosedInto } from "../github/pulls.js";
 import { backport } from "../workflows/backport.js";
 import { planBackportRepairs } from "./plan.js";
 import { fail, isolated, type Reconciler } from "./reconciler.js";
@@ -13,14 +13,9 @@ export const backports: Reconciler = {
       io.log.info({ result: { kind: "config-invalid" } }, "sweep: backports skipped");
       return;
     }
-    const closed = await isolated(summary, "backports", io.log, { phase: "list merged pull requests" }, async () => {
-      const { data } = await io.octokit.rest.pulls.list({ ...io.repo, state: "closed", base: config.config.branches.production, sort: "updated", direction: "desc", per_page: 50 });
-      return data;
-    });
-    const merged = (closed ?? []).flatMap((raw) => {
-      const pr = parsePullRequest(raw);
-      return "error" in pr || !pr.merged ? [] : [pr];
-    });
+    const closed = await isolated(summary, "backports", io.log, { phase: "list merged pull requests" }, () => recentlyClosedInto(io.octokit, io.repo, config.config.branches.production));
+    if (closed?.dropped) io.log.warn({ dropped: closed.dropped }, "ignored: malformed pull requests from the API");
+    const merged = (closed ?? []).filter((pr) => pr.merged);
     const now = io.now();
     const missing = planBackportRepairs(merged, config.config, now, options.windowMs);
     summary.backports.missing += missing.length;

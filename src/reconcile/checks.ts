@@ -3,7 +3,7 @@
  * that never reached us all converge here. Writes happen only where the result changed; one PR
  * failing (a 422, a 500) never stops the others. An invalid config still runs: the check shows it.
  */
-import { parsePullRequest } from "../model/pull-request.js";
+import { openPulls } from "../github/pulls.js";
 import { isGoverned } from "../policy/flow.js";
 import { evaluateAndReport } from "../workflows/evaluate-and-report.js";
 import { fail, isolated, type Reconciler } from "./reconciler.js";
@@ -12,13 +12,9 @@ export const checks: Reconciler = {
   name: "checks",
   failure: "pulls",
   async run({ io, config, options }, summary) {
-    const open = await isolated(summary, "pulls", io.log, { phase: "list open pull requests" }, () =>
-      io.octokit.paginate(io.octokit.rest.pulls.list, { ...io.repo, state: "open", per_page: 100 }),
-    );
-    const governed = (open ?? []).flatMap((raw) => {
-      const pr = parsePullRequest(raw);
-      return "error" in pr || !isGoverned(pr.route.target, config.config) ? [] : [pr];
-    });
+    const open = await isolated(summary, "pulls", io.log, { phase: "list open pull requests" }, () => openPulls(io.octokit, io.repo));
+    if (open?.dropped) io.log.warn({ dropped: open.dropped }, "ignored: malformed pull requests from the API");
+    const governed = (open ?? []).filter((pr) => isGoverned(pr.route.target, config.config));
     if (governed.length > options.maxPullsPerRepo) {
       summary.checks.deferred += governed.length - options.maxPullsPerRepo;
       io.log.warn({ governed: governed.length, max: options.maxPullsPerRepo }, "sweep: more open governed PRs than one sweep evaluates; the rest wait for their next event or a later sweep");

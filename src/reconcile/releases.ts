@@ -8,9 +8,11 @@
  * Failed courtesy writes are counted too; the release itself stands.
  */
 import { Courtesy } from "../github/courtesy.js";
-import { compareFirstPage, listTags } from "../github/tags.js";
+import { compare } from "../github/compare.js";
+import { recentlyClosedInto } from "../github/pulls.js";
+import { listTags } from "../github/tags.js";
 import { lockKey } from "../infra/lock-keys.js";
-import { parsePullRequest, type PullRequestFacts } from "../model/pull-request.js";
+import type { PullRequestFacts } from "../model/pull-request.js";
 import { releaseLocked } from "../workflows/release.js";
 import { parseVersionTags } from "../policy/version.js";
 import type { ReleaseRun } from "../workflows/release-steps.js";
@@ -36,13 +38,11 @@ export const releases: Reconciler = {
 
 async function reconcile({ io, config, options }: RepoSweep): Promise<{ found: number; fixed: number; failed: number }> {
   const production = config.config.branches.production;
-  const { data: closed } = await io.octokit.rest.pulls.list({ ...io.repo, state: "closed", base: production, sort: "updated", direction: "desc", per_page: 50 });
+  const closed = await recentlyClosedInto(io.octokit, io.repo, production);
+  if (closed.dropped) io.log.warn({ dropped: closed.dropped }, "ignored: malformed pull requests from the API");
   const since = io.now().getTime() - options.windowMs;
   const merged = closed
-    .flatMap((raw) => {
-      const pr = parsePullRequest(raw);
-      return "error" in pr || !pr.mergedAt || !pr.mergeCommitSha || Date.parse(pr.mergedAt) < since ? [] : [pr];
-    })
+    .filter((pr) => pr.mergedAt && pr.mergeCommitSha && Date.parse(pr.mergedAt) >= since)
     .sort((a, b) => Date.parse(b.mergedAt as string) - Date.parse(a.mergedAt as string));
   if (merged.length === 0) return { found: 0, fixed: 0, failed: 0 };
   const run: ReleaseRun = { io: { ...io, lock: undefined }, config: config.config, courtesy: new Courtesy(io.log) };
@@ -70,7 +70,7 @@ async function unreleased(run: ReleaseRun, merged: readonly PullRequestFacts[]):
   const highest = parseVersionTags((await listTags(io.octokit, io.repo)).map((t) => t.name), { prefix, includePrereleases }).versions[0];
   const missing: PullRequestFacts[] = [];
   for (const p of merged) {
-    const status = highest ? (await compareFirstPage(io.octokit, io.repo, highest.tag, p.mergeCommitSha as string)).status : "ahead";
+    const status = highest ? (await compare(io.octokit, io.repo, highest.tag, p.mergeCommitSha as string, { maxPages: 1 })).status : "ahead";
     if (status === "ahead" || status === "diverged") missing.push(p);
   }
   return missing;

@@ -3,7 +3,8 @@
  * state so far. Courtesy writes (comments, labels, assignees, reviewers, bodies) never stop it.
  */
 import type { CompiledConfig } from "../config/compile.js";
-import { addLabels, createBranchOnce, openPullOnce, requestReviewers, waitForMergeable, type Compared } from "../github/backport.js";
+import { addLabels, createBranchOnce, openPullOnce, requestReviewers, waitForMergeable } from "../github/backport.js";
+import type { Comparison } from "../github/compare.js";
 import { cherryPick, pickBase } from "../github/cherry-pick.js";
 import { findMarkedComment, writeComment, type CommentWrite } from "../github/comments.js";
 import { Courtesy, type CourtesyKind } from "../github/courtesy.js";
@@ -144,7 +145,7 @@ async function releaseOf(run: BackportRun): Promise<{ tag: string; url: string }
 export async function openBackportPr(s: {
   run: BackportRun;
   trigger: Trigger;
-  brings: Compared;
+  brings: Comparison;
   own: readonly { sha: string; title: string }[];
   branchAt: string;
   note: string;

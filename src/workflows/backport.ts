@@ -5,13 +5,15 @@
  */
 import type { CompiledConfig } from "../config/compile.js";
 import type { ConfigResult } from "../config/parse.js";
-import { compareRefs, findPullsForBranch, pullCommitTitles, removeLabel } from "../github/backport.js";
+import { findPullsForBranch, pullCommitTitles, removeLabel } from "../github/backport.js";
+import { compare } from "../github/compare.js";
 import type { CommentWrite } from "../github/comments.js";
 import { Courtesy } from "../github/courtesy.js";
 import { listLabels } from "../github/evidence.js";
-import { httpStatus, isRateLimited } from "../github/tags.js";
+import { getPull } from "../github/pulls.js";
+import { httpStatus, isRateLimited } from "../github/errors.js";
 import { lockKey } from "../infra/lock-keys.js";
-import { parsePullRequest, type PullRequestFacts } from "../model/pull-request.js";
+import type { PullRequestFacts } from "../model/pull-request.js";
 import { backportTrigger, nextBackportStep, type BackportSkip } from "../policy/backport.js";
 import { renderAlreadyInDevelopment, renderBackportConfigInvalid, renderBackportExists, renderBackportFailed, renderBackportFailure, renderClosedByHuman } from "../render/backport.js";
 import { label, openBackportPr, pickOrFallBack, polite, repairExisting, sayOnSource, type BackportRun, type Repair, type Trigger } from "./backport-steps.js";
@@ -56,17 +58,10 @@ export async function backport(io: WorkflowIo, pull: PullRequestFacts | number, 
     return { kind: "config-invalid" };
   }
   const work = async () => {
-    const pr = typeof pull === "number" ? await readPull(io, pull) : pull;
+    const pr = typeof pull === "number" ? await getPull(io.octokit, io.repo, pull) : pull;
     return runBackport({ io, pr, config: config.config, courtesy }, o);
   };
   return io.lock ? io.lock.run(lockKey({ kind: "backport", repo: io.repo, pr: number }), work) : work();
-}
-
-async function readPull(io: WorkflowIo, number: number): Promise<PullRequestFacts> {
-  const { data } = await io.octokit.rest.pulls.get({ ...io.repo, pull_number: number });
-  const pr = parsePullRequest(data);
-  if ("error" in pr) throw new Error(`GitHub answered a malformed pull request #${number}: ${pr.error}`);
-  return pr;
 }
 
 /**
@@ -115,7 +110,7 @@ async function reopen(run: BackportRun, number: number, trigger: Trigger): Promi
 /** What development lacks of the merge: nothing (not needed), a picked commit or the merge commit, in a new PR. */
 async function bringBack(run: BackportRun, trigger: Trigger, o: BackportOptions): Promise<BackportResult> {
   const { io, pr, config } = run;
-  const brings = await compareRefs(io.octokit, io.repo, trigger.target, trigger.mergeCommitSha);
+  const brings = await compare(io.octokit, io.repo, trigger.target, trigger.mergeCommitSha);
   if (brings.aheadBy === 0) {
     await label(run, pr.number, [config.backport.labels.not_needed]);
     await sayOnSource(run, pr.number, renderAlreadyInDevelopment(trigger.target));

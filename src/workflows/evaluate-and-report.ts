@@ -224,7 +224,7 @@ export async function concludeRetargeted(io: WorkflowIo, pr: PullRequestFacts, o
   if (!existing) return "unchanged";
   // The same commit may head another open PR into the old target: its check stays.
   const pulls = await openPullsWithHead(io.octokit, io.repo, pr.headSha);
-  if (pulls.some((p) => p.number !== pr.number && p.base.ref === oldTarget)) return "kept";
+  if (pulls.some((p) => p.number !== pr.number && p.route.target === oldTarget)) return "kept";
   const evaluation = retargetedEvaluation(oldTarget, pr.route.target);
   return writeCheckRun(io.octokit, { ...io.repo, sha: pr.headSha, name }, existing, evaluation, renderCheck(evaluation));
 }

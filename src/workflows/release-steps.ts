@@ -9,7 +9,8 @@ import { findMarkedComment, writeComment, type CommentWrite } from "../github/co
 import type { Courtesy } from "../github/courtesy.js";
 import { listLabels, listReviews, readCommitChecks } from "../github/evidence.js";
 import { releaseByTag, updateReleaseBody, writeRelease, type ReleaseWrite } from "../github/releases.js";
-import { compareCommits, compareFirstPage, listTags, type Comparison } from "../github/tags.js";
+import { compare, type Comparison } from "../github/compare.js";
+import { listTags } from "../github/tags.js";
 import type { PullRequestFacts } from "../model/pull-request.js";
 import { backportBranch } from "../policy/backport.js";
 import { checkName } from "../policy/evaluation.js";
@@ -39,6 +40,7 @@ import {
   versionInReleaseComment,
   withRevertedBy,
 } from "../render/release.js";
+import { withReleaseLine } from "../render/backport.js";
 import type { WorkflowIo } from "./io.js";
 
 /** One repository's release work: io, config and the courtesy ledger. */
@@ -98,7 +100,7 @@ export function placeVersion(s: { run: ReleaseRun; versions: readonly VersionTag
   return findHighestAncestor(
     s.versions,
     async (v) => {
-      const cmp = await compareFirstPage(io.octokit, io.repo, v.tag, s.sha);
+      const cmp = await compare(io.octokit, io.repo, v.tag, s.sha, { maxPages: 1 }); // one request per candidate
       s.compares?.set(v.tag, cmp);
       return relationOfCompareStatus(cmp.status);
     },
@@ -181,7 +183,7 @@ interface PublishStep {
 export async function publish(s: PublishStep): Promise<PublishedRelease> {
   const { run, pull, published: p, mergeSha } = s;
   const { io } = run;
-  const since = s.included ?? (p.previous ? await compareCommits(io.octokit, io.repo, p.previous, mergeSha) : null);
+  const since = s.included ?? (p.previous ? await compare(io.octokit, io.repo, p.previous, mergeSha) : null);
   const notes = (revertedBy: string[]): ReleaseNotesData => ({
     repoHtmlUrl: io.repoHtmlUrl,
     tag: p.tag,
@@ -231,7 +233,7 @@ async function linkBackport({ run, number, tag }: { run: ReleaseRun; number: num
   const { io, config } = run;
   if (!config.backport.enabled) return "disabled";
   const branch = backportBranch(config, number);
-  return run.courtesy.attempt("body", { pr: number, branch }, () => linkReleaseInBackport(io.octokit, io.repo, branch, tag, releaseUrl(io.repoHtmlUrl, tag)));
+  return run.courtesy.attempt("body", { pr: number, branch }, () => linkReleaseInBackport(io.octokit, io.repo, branch, (body) => withReleaseLine(body, tag, releaseUrl(io.repoHtmlUrl, tag))));
 }
 
 /** Our one release comment on the PR (dedupes a racing replica's copy). */

@@ -12,7 +12,9 @@ import type { CompiledConfig } from "../config/compile.js";
 import type { ConfigResult } from "../config/parse.js";
 import { Courtesy } from "../github/courtesy.js";
 import type { ReleaseWrite } from "../github/releases.js";
-import { createAnnotatedTag, errorText, httpStatus, isRateLimited, readAllPages, readTag, type Comparison } from "../github/tags.js";
+import { compare, readAllPages, type Comparison } from "../github/compare.js";
+import { errorText, httpStatus, isRateLimited } from "../github/errors.js";
+import { createAnnotatedTag, readTag } from "../github/tags.js";
 import { lockKey } from "../infra/lock-keys.js";
 import { parsePullRequest, type PullRequestFacts } from "../model/pull-request.js";
 import { firstParentPredecessors, parseTagMetadata } from "../policy/release.js";
@@ -33,7 +35,6 @@ import {
   type ReleaseFacts,
   type ReleaseRun,
 } from "./release-steps.js";
-import { compareFirstPage } from "../github/tags.js";
 
 /** Bounded retries when another merge takes the version we computed. */
 export const MAX_TAG_ATTEMPTS = 5;
@@ -186,7 +187,7 @@ async function publishExisting(s: { run: ReleaseRun; pull: PullRequestFacts; fac
   } else {
     // Tagged by hand: the previous version is the highest one below it in this history.
     const lower = s.tags.versions.filter((v) => v !== tag);
-    const below = await findHighestAncestor(lower, async (v) => relationOfCompareStatus((await compareFirstPage(io.octokit, io.repo, v.tag, mergeSha)).status));
+    const below = await findHighestAncestor(lower, async (v) => relationOfCompareStatus((await compare(io.octokit, io.repo, v.tag, mergeSha, { maxPages: 1 })).status));
     published = { tag: tag.tag, previous: below.previous?.tag ?? null, bumpReason: "The tag was created outside branch-steward.", reverts: s.facts.revert?.resolvedTag ?? null };
   }
   return publish({ ...s, published, existing: true, mode: "full" });

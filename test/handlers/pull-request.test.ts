@@ -292,8 +292,8 @@ describe("pull_request: the flow check", () => {
     existingCheckRun(scope, "branch-steward / production", { status: "completed", conclusion: "success", output: { title: "x", summary: "y" } })
       .get(`${R}/pulls`).query({ state: "open", per_page: "100" })
       .reply(200, [
-        { number: 7, state: "open", head: { sha: HEAD_SHA }, base: { ref: "development" } },
-        { number: 8, state: "open", head: { sha: HEAD_SHA }, base: { ref: "production" } },
+        pullRequestPayload({ action: "opened", number: 7, source: "development", target: "development" }).pull_request,
+        pullRequestPayload({ action: "opened", number: 8, source: "development", target: "production" }).pull_request,
       ]);
 
     await receiveFresh(pullRequestPayload({ action: "edited", source: "development", target: "development", changes: { base: { ref: { from: "production" } } } }));

@@ -449,62 +449,8 @@ describe("check_run.completed on a released merge commit", () => {
   });
 });
 
-describe("compareCommits", () => {
-  it("reads the last page too for a long range, so the newest commits are always there", async () => {
-    const { ProbotOctokit } = await import("probot");
-    const { compareCommits } = await import("../../src/github/tags.js");
-    const octokit = new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
-    const commit = (sha: string) => ({ sha, commit: { message: sha, author: { name: "A" } }, author: null, parents: [{ sha: "p" }] });
-    nock(API)
-      .get(`${R}/compare/v1.0.0...${MERGE}`)
-      .query({ per_page: "100" })
-      .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: 150, commits: [commit("old1"), commit("old2")] })
-      .get(`${R}/compare/v1.0.0...${MERGE}`)
-      .query({ per_page: "100", page: "2" })
-      .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: 150, commits: [commit("old2"), commit(MERGE)] });
-    const cmp = await compareCommits(octokit as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
-    expect(cmp.commits.map((c) => c.sha)).toEqual(["old1", "old2", MERGE]);
-    expect(cmp.totalCommits).toBe(150);
-  });
-});
-
 describe("every page of a long comparison", () => {
   const commit = (sha: string, message = sha) => ({ sha, commit: { message, author: { name: "A" } }, author: null, parents: [{ sha: V100 }] });
-  const octokitFor = async () => {
-    const { ProbotOctokit } = await import("probot");
-    return new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
-  };
-  const pages = (scope: nock.Scope, total: number, numbers: number[], perPage = 100) => {
-    for (const page of numbers) {
-      const from = (page - 1) * perPage;
-      const commits = Array.from({ length: Math.min(perPage, total - from) }, (_, i) => commit(`c${from + i}`));
-      scope
-        .get(`${R}/compare/v1.0.0...${MERGE}`)
-        .query(page === 1 ? { per_page: "100" } : { per_page: "100", page: String(page) })
-        .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: total, commits });
-    }
-  };
-
-  it("reads all 5 pages of 401 commits, oldest first, and marks the comparison complete", async () => {
-    const { compareCommits } = await import("../../src/github/tags.js");
-    pages(nock(API), 401, [1, 2, 3, 4, 5]);
-    const cmp = await compareCommits((await octokitFor()) as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
-    expect(cmp.commits).toHaveLength(401);
-    expect(cmp.commits[0]?.sha).toBe("c0");
-    expect(cmp.commits[400]?.sha).toBe("c400");
-    expect(cmp).toMatchObject({ totalCommits: 401, partial: false });
-  });
-
-  it("beyond the cap reads the first pages and the last one, and marks the rest unread", async () => {
-    const { compareCommits, MAX_COMPARE_PAGES } = await import("../../src/github/tags.js");
-    expect(MAX_COMPARE_PAGES).toBe(10);
-    pages(nock(API), 1500, [1, 2, 3, 4, 5, 6, 7, 8, 9, 15]);
-    const cmp = await compareCommits((await octokitFor()) as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
-    expect(cmp.commits).toHaveLength(1000);
-    expect(cmp.commits.at(-1)?.sha).toBe("c1499"); // the newest commits are always there
-    expect(cmp).toMatchObject({ totalCommits: 1500, partial: true });
-  });
-
   it("release notes with 400 PRs over 5 pages list every PR up to the cap, then 'and N more' with the compare link", async () => {
     let release: Body = {};
     const scope = config(mockAuth());

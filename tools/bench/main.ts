@@ -73,7 +73,7 @@ async function send(stack: Stack, bodies: string[], concurrency = CONCURRENCY): 
           "content-type": "application/json",
           "x-github-event": "pull_request",
           "x-github-delivery": randomUUID(),
-          "x-hub-signature-256": signPayload(stack.webhookSecret, body),
+          "x-hub-signature-256": await signPayload(stack.webhookSecret, body),
         },
       });
       await res.arrayBuffer();

@@ -18,7 +18,7 @@ export async function onCheckRun(context: Context<"check_run.created" | "check_r
   if (run.app?.id === me.id) return; // our own check: re-evaluating on it would loop
   const event = await eventIo(context, deps);
   const why = `check_run ${run.name} ${context.payload.action}`;
-  const heads = async () => reportPulls(event.io, parsePulls(event.io.log, await openPullsWithHead(event.io.octokit, event.io.repo, run.head_sha)), event.config, why);
+  const heads = async () => reportPulls(event.io, parsePulls(event.io.log, await openPullsWithHead(event.io.octokit, event.io.repo, run.head_sha)), event.config, { why });
   const evidence = context.payload.action === "completed" ? releaseEvidence(event, run) : Promise.resolve();
   await all([heads(), evidence]);
 }

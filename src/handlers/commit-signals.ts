@@ -12,7 +12,7 @@ import { eventIo, parsePulls, type HandlerDeps } from "./event.js";
 /** Open PRs whose head is `sha`. The payloads' `pull_requests` lists are empty for forks, so ask the API. */
 async function reevaluateSha(context: Context, deps: HandlerDeps, sha: string, why: string): Promise<void> {
   const { io, config } = await eventIo(context, deps);
-  await reportPulls(io, parsePulls(io.log, await openPullsWithHead(io.octokit, io.repo, sha)), config, why);
+  await reportPulls(io, parsePulls(io.log, await openPullsWithHead(io.octokit, io.repo, sha)), config, { why });
 }
 
 export async function onCheckSuite(context: Context<"check_suite.completed">, deps: HandlerDeps): Promise<void> {
@@ -37,5 +37,5 @@ export async function onPush(context: Context<"push">, deps: HandlerDeps): Promi
   const configChanged = branch === repository.default_branch && touched;
   const { io, config } = await eventIo(context, deps);
   const pulls = await openPulls(io.octokit, io.repo, configChanged ? undefined : branch);
-  await reportPulls(io, parsePulls(io.log, pulls), config, configChanged ? "config changed" : `${branch} moved`);
+  await reportPulls(io, parsePulls(io.log, pulls), config, { why: configChanged ? "config changed" : `${branch} moved` });
 }

@@ -23,7 +23,7 @@ async function recheck(context: Context<"issue_comment.created">, deps: HandlerD
   await runCommand(context, deps.identity, deps.lock, "/branch-steward recheck", async (login) => {
     const { io, config } = await eventIo(context, deps);
     const pr = await getPull(io.octokit, io.repo, context.payload.issue.number);
-    await reportPulls(io, [pr], config, `recheck by ${login}`, { force: true });
+    await reportPulls(io, [pr], config, { why: `recheck by ${login}`, force: true });
   });
 }
 

@@ -27,7 +27,7 @@ async function backportOnMerge({ io, config }: EventIo, pr: PullRequestFacts): P
   const source = sourceOfBackportBranch(loaded.config, pr.route.source);
   const sameRepo = pr.route.headRepo === pr.route.baseRepo; // a fork's look-alike branch is not ours
   if (source !== undefined && sameRepo && pr.route.target === loaded.config.branches.development) {
-    const result = await markBackported(io, source, pr.number, loaded.config, courtesy);
+    const result = await markBackported(io, { source, backport: pr.number }, loaded.config, courtesy);
     io.log.info({ pr: source, backport: pr.number, result }, "backport merged");
   } else if (pr.route.target !== loaded.config.branches.production) {
     io.log.info({ pr: pr.number, result: { kind: "skipped", reason: "other-target" } }, "backport");

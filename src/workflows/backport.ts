@@ -128,7 +128,8 @@ async function bringBack(run: BackportRun, trigger: Trigger, o: BackportOptions)
 }
 
 /** A backport PR merged into development: the source PR is now backported. */
-export async function markBackported(io: WorkflowIo, source: number, backportPr: number, config: CompiledConfig, courtesy = new Courtesy(io.log)): Promise<MarkBackportedResult> {
+export async function markBackported(io: WorkflowIo, merged: { source: number; backport: number }, config: CompiledConfig, courtesy = new Courtesy(io.log)): Promise<MarkBackportedResult> {
+  const { source, backport: backportPr } = merged;
   const run = { io, courtesy };
   const { pending, done } = config.backport.labels;
   const labels = await listLabels(io.octokit, io.repo, source);

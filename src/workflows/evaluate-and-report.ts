@@ -82,12 +82,12 @@ export function evaluateAndReport(io: WorkflowIo, pr: PullRequestFacts, config: 
   return o.force ? io.lock.run(key, run) : coalesced(io.lock, key, `${key}:${pr.headSha}:${pr.route.target}`, run);
 }
 
-/** Every open PR of `pulls`, one after another, with one config; each result is logged. */
-export async function reportPulls(io: WorkflowIo, pulls: readonly PullRequestFacts[], config: ConfigSource, why: string, o: { force?: boolean } = {}): Promise<ReportResult[]> {
+/** Every open PR of `pulls`, one after another, with one config; each result is logged with `why`. */
+export async function reportPulls(io: WorkflowIo, pulls: readonly PullRequestFacts[], config: ConfigSource, o: { why: string; force?: boolean }): Promise<ReportResult[]> {
   const results: ReportResult[] = [];
   for (const pr of pulls.filter((p) => p.open)) {
-    const result = await evaluateAndReport(io, pr, config, o);
-    io.log.info({ pr: pr.number, target: pr.route.target, why, ...result }, "re-evaluated pull request");
+    const result = await evaluateAndReport(io, pr, config, { force: o.force });
+    io.log.info({ pr: pr.number, target: pr.route.target, why: o.why, ...result }, "re-evaluated pull request");
     results.push(result);
   }
   return results;
@@ -116,7 +116,7 @@ async function report(io: WorkflowIo, pr: PullRequestFacts, config: ConfigResult
 
   const written = verdictCurrent ? { check: "unchanged" as const, form: undefined, id: d.existing?.id } : await writeNewVerdict(io, pr, d);
   const comment = d.body === null ? undefined : await writeStatusComment(io, pr, d.body);
-  await recordClaim(io, pr, key, d, { verdictCurrent, form: written.form, checkId: written.id, confirmed: comment !== FAILED });
+  await recordClaim({ io, pr, key, d, verdictCurrent, form: written.form, checkId: written.id, confirmed: comment !== FAILED });
   const form = written.form && written.form !== "full" ? { form: written.form } : {};
   const verdict = written.form === "minimal" ? "failure" : d.verdict;
   return { kind: "reported", verdict, check: written.check, ...form, comment: comment ?? COMMENT_OFF };
@@ -176,13 +176,17 @@ function writeStatusComment(io: WorkflowIo, pr: PullRequestFacts, body: string):
  * 3. The claim, so that the next event knows whether the comment still needs writing. What the
  * run claims now: a minimal fallback claims nothing (it is rewritten on the next event anyway).
  */
-async function recordClaim(
-  io: WorkflowIo,
-  pr: PullRequestFacts,
-  key: string,
-  d: Decision,
-  w: { verdictCurrent: boolean; form: VerdictForm | undefined; checkId: number | undefined; confirmed: boolean },
-): Promise<void> {
+async function recordClaim(w: {
+  io: WorkflowIo;
+  pr: PullRequestFacts;
+  key: string;
+  d: Decision;
+  verdictCurrent: boolean;
+  form: VerdictForm | undefined;
+  checkId: number | undefined;
+  confirmed: boolean;
+}): Promise<void> {
+  const { io, pr, key, d } = w;
   const claimed = w.verdictCurrent ? (parseClaim(d.existing?.externalId).comment ?? "none") : w.form === "minimal" ? null : d.wanted;
   const claim = w.confirmed ? d.wanted : COMMENT_UNCONFIRMED;
   if (claimed === null || claimed === claim || w.checkId === undefined) {

@@ -87,9 +87,9 @@ it("marked: the backport PR merged, so the source's labels flip (and a redeliver
     .reply(200, []);
   sourceComment(scope);
   const { io } = testIo();
-  expect(await markBackported(io, 12, 13, valid.config)).toEqual({ kind: "marked", source: 12, removed: true, added: true, comment: "created" });
+  expect(await markBackported(io, { source: 12, backport: 13 }, valid.config)).toEqual({ kind: "marked", source: 12, removed: true, added: true, comment: "created" });
 
   const again = nock(API).get(`${R}/issues/12/labels`).query({ per_page: "100" }).reply(200, [{ name: "backported" }]);
   sourceComment(again, `${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13 (merged).`);
-  expect(await markBackported(io, 12, 13, valid.config)).toEqual({ kind: "marked", source: 12, removed: false, added: false, comment: "unchanged" });
+  expect(await markBackported(io, { source: 12, backport: 13 }, valid.config)).toEqual({ kind: "marked", source: 12, removed: false, added: false, comment: "unchanged" });
 });

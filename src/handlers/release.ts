@@ -69,7 +69,9 @@ import {
   RELEASE_COMMENT_MARKER,
   releaseName,
   releaseUrl,
+  bumpReasonText,
   releaseProblemText,
+  revertWhyText,
   renderConfigProblem,
   renderReleaseComment,
   renderReleaseNotes,
@@ -223,7 +225,7 @@ export class Releaser {
       const published: Published = {
         tag: next.tag,
         previous: search.previous?.tag ?? null,
-        bumpReason: facts.bump.reason,
+        bumpReason: bumpReasonText(facts.bump),
         reverts: facts.revert?.resolvedTag ?? null,
       };
       const meta = this.metadata(pull, mergeSha, next.version, published, facts);
@@ -383,7 +385,7 @@ export class Releaser {
       validationFlow: facts.validationFlow,
       runningOnMerge: runningOnMerge(facts.evidence),
       bypass: facts.bypass,
-      reverts: facts.revert ? { tag: p.reverts, why: facts.revert.why } : undefined,
+      reverts: facts.revert ? { tag: p.reverts, why: revertWhyText(facts.revert.cause) } : undefined,
       revertedBy,
       ignoredTags: tags.ignored,
     });

@@ -4,7 +4,8 @@
  * gets. Deterministic: the same facts give the same text, so an unchanged release is not rewritten.
  */
 import type { ObservedCheck, ReleaseProblem } from "../policy/types.js";
-import { METADATA_HEADER, REVERTED_BY_MARKER, type IncludedPull, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
+import { METADATA_HEADER, REVERTED_BY_MARKER, type IncludedPull, type ReleaseNotesData, type RevertCause, type TagMetadata } from "../policy/release.js";
+import type { BumpDecision } from "../policy/version.js";
 import type { ConfigIssue } from "../config/parse.js";
 import { COMMENT_BODY, RELEASE_BODY, RELEASE_NAME, clipInline, fitBody, fitList, fitTitle, minus } from "./limits.js";
 import { configFixText, renderConfigInvalid } from "./config.js";
@@ -249,4 +250,36 @@ export function releaseProblemText(p: ReleaseProblem): { problem: string; fix: s
 export function renderReleaseProblem(p: ReleaseProblem): string {
   const { problem, fix } = releaseProblemText(p);
   return renderReleaseProblemComment(problem, fix);
+}
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The bump's reason, one sentence: shown in the notes and the comment, and stored in the tag's metadata (so byte-stable). */
+export function bumpReasonText(d: BumpDecision): string {
+  const c = d.cause;
+  switch (c.kind) {
+    case "label": {
+      const others = c.outranks.length ? ` (it outranks ${c.outranks.map((l) => code(l)).join(", ")})` : "";
+      return `${cap(d.bump)}: the PR carries the label ${code(c.label)}${others}.`;
+    }
+    case "revert":
+      return "Patch: the PR is a rollback (a revert), released as a roll-forward.";
+    case "breaking-title":
+      return "Major: the PR title marks a breaking change (`!` after the type).";
+    case "breaking-body":
+      return "Major: the PR description contains `BREAKING CHANGE`.";
+    case "sync":
+      return `Minor: a ${escapeInline(c.flow)} of ${code(c.source)} into production.`;
+    case "hotfix":
+      return `Patch: the ${escapeInline(c.flow)} ${code(c.source)}.`;
+    case "other-flow":
+      return `Patch: ${code(c.source)} took the ${escapeInline(c.flow)} flow, which is neither a sync nor a hotfix.`;
+    case "no-flow":
+      return `Patch: ${code(c.source)} is not an allowed flow into production (merged anyway, e.g. by an admin), so it is treated as a fix.`;
+  }
+}
+
+/** Why a PR counts as a rollback: GitHub's revert title, or the revert label. */
+export function revertWhyText(cause: RevertCause): string {
+  return cause.kind === "title" ? "GitHub's revert title" : `the ${code(cause.label)} label`;
 }

@@ -72,7 +72,6 @@ import {
   bumpReasonText,
   releaseProblemText,
   revertWhyText,
-  renderConfigProblem,
   renderReleaseComment,
   renderReleaseNotes,
   renderReleaseProblemComment,
@@ -485,12 +484,8 @@ export async function onPullRequestClosed(context: Context<"pull_request.closed"
   const me = await identity();
   const releaser = releaserFor(context, config.config, me, log);
   if (!config.ok) {
-    const problem = renderConfigProblem(config.issues);
-    await releaser.refuse(
-      pull,
-      problem,
-      "Fix .github/branch-steward.yml on the default branch, then redeliver the `pull_request` closed webhook from the app's advanced settings.",
-    );
+    const { problem, fix } = releaseProblemText({ code: "config-invalid", issues: config.issues });
+    await releaser.refuse(pull, problem, fix);
   } else if (config.config.release.enabled) {
     try {
       const outcome = await lock.run(lockKey(repo), () => releaser.releaseMerge(pull));

@@ -6,8 +6,7 @@
 import type { ObservedCheck, ReleaseProblem } from "../policy/types.js";
 import { METADATA_HEADER, REVERTED_BY_MARKER, type IncludedPull, type ReleaseNotesData, type RevertCause, type TagMetadata } from "../policy/release.js";
 import type { BumpDecision } from "../policy/version.js";
-import type { ConfigIssue } from "../config/parse.js";
-import { COMMENT_BODY, RELEASE_BODY, RELEASE_NAME, clipInline, fitBody, fitList, fitTitle, minus } from "./limits.js";
+import { COMMENT_BODY, RELEASE_BODY, RELEASE_NAME, clipInline, fitBody, fitTitle, minus } from "./limits.js";
 import { configFixText, renderConfigInvalid } from "./config.js";
 import { cell, code, escapeInline, inertMarkdown } from "./markdown.js";
 
@@ -15,8 +14,6 @@ export const RELEASE_COMMENT_MARKER = "<!-- branch-steward:release -->";
 const RELEASE_NOTES_MARKER = "<!-- branch-steward:release-notes -->";
 const COMMIT_LIMIT = 30;
 const IGNORED_LIMIT = 10;
-/** Config problems named in the "not released" comment; the check of any governed PR lists them all. */
-const CONFIG_ISSUES_LIMIT = 20;
 /** One sentence of user-influenced text (a bump reason, a problem) never takes more than this. */
 const SENTENCE = { chars: 4_000 };
 /** The included pull requests listed at most, by count and by characters; the rest are counted. */
@@ -188,13 +185,6 @@ export function renderReleaseComment(r: { tag: string; releaseUrl: string; previ
 export function renderReleaseProblemComment(problem: string, fix: string): string {
   const text = [RELEASE_COMMENT_MARKER, `⚠️ **branch-steward**: this merge was **not** tagged or released.`, "", clipInline(inertMarkdown(problem), SENTENCE), "", clipInline(inertMarkdown(fix), SENTENCE)];
   return fitBody(text.join("\n"), COMMENT_BODY);
-}
-
-/** The problem sentence for an invalid config: each key path quoted exactly, each message as text. */
-export function renderConfigProblem(issues: readonly ConfigIssue[]): string {
-  const named = issues.map((i) => (i.path ? `${code(clipInline(i.path, { chars: 200 }))}: ${escapeInline(clipInline(i.message, { chars: 300 }))}` : escapeInline(clipInline(i.message, { chars: 300 }))));
-  const listed = fitList(named, { max: CONFIG_ISSUES_LIMIT, separator: "; ", more: (n) => `and ${n} more (the branch-steward check of any governed PR lists them all)` });
-  return `The configuration is invalid: ${listed.join("; ")}.`;
 }
 
 /** The version a release comment names (to find the release a revert PR points to). */

@@ -18,7 +18,7 @@ import { renderBackportBody, renderBackportFailed, renderBackportTitle, renderCo
 import { renderCheck } from "../../src/render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../../src/render/comment.js";
 import { code, escapeInline, escapeText, inertMarkdown } from "../../src/render/markdown.js";
-import { RELEASE_COMMENT_MARKER, bumpReasonText, renderConfigProblem, renderReleaseComment, renderReleaseNotes, renderReleaseProblemComment } from "../../src/render/release.js";
+import { RELEASE_COMMENT_MARKER, bumpReasonText, releaseProblemText, renderReleaseComment, renderReleaseNotes, renderReleaseProblemComment } from "../../src/render/release.js";
 import { evaluate } from "../support/policy.js";
 
 const PAYLOADS = [
@@ -357,7 +357,7 @@ describe("the release notes and comments", () => {
   });
 
   it.each(PAYLOADS)("the not-released comment stays inert with the config key %j", (payload) => {
-    const problem = renderConfigProblem([{ path: `backport.${payload}`, message: `unknown key "${payload}"` }]);
+    const { problem } = releaseProblemText({ code: "config-invalid", issues: [{ path: `backport.${payload}`, message: `unknown key "${payload}"` }] });
     expect(releaseHazards(renderReleaseProblemComment(problem, "Fix .github/branch-steward.yml on the default branch."))).toEqual(clean);
     expect(problem).toContain(code(`backport.${payload}`));
   });

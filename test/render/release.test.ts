@@ -9,7 +9,6 @@ import {
   releaseProblemText,
   renderReleaseProblem,
   revertWhyText,
-  renderConfigProblem,
   renderReleaseComment,
   renderReleaseNotes,
   renderReleaseProblemComment,
@@ -94,8 +93,8 @@ describe("the not-released comment", () => {
       { path: "<img src=x>", message: "@everyone" },
       ...Array.from({ length: 98 }, (_, i) => ({ path: `k${i}`, message: "unknown key" })),
     ];
-    const problem = renderConfigProblem(issues);
-    expect(problem).toMatch(/^The configuration is invalid: ``backport\.label`s``: unknown key "label\\`s"; `<img src=x>`: @&#8203;everyone; /);
+    const { problem } = releaseProblemText({ code: "config-invalid", issues });
+    expect(problem).toMatch(/^`\.github\/branch-steward\.yml` is invalid: ``backport\.label`s``: unknown key "label\\`s"; `<img src=x>`: @&#8203;everyone; /);
     expect(problem).toContain("; and 80 more (the branch-steward check of any governed PR lists them all).");
     const comment = renderReleaseProblemComment(problem, "Fix .github/branch-steward.yml on the default branch.");
     expect(comment).toContain("``backport.label`s``");

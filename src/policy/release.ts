@@ -9,7 +9,6 @@ import { checkName } from "./evaluation.js";
 import { latestByName } from "./gate.js";
 import { matches } from "./patterns.js";
 import type { ObservedCheck } from "./types.js";
-import { code } from "../render/markdown.js";
 
 // ---------------------------------------------------------------------------------------------
 // Rollback as roll-forward
@@ -19,9 +18,11 @@ export interface RevertInfo {
   readonly tag: string | null;
   /** The PR it reverts (`This reverts #N`, `Reverts owner/repo#N`), to look its release up. */
   readonly pullNumber: number | null;
-  /** Why it counts as a rollback: GitHub's revert title, or the label. */
-  readonly why: string;
+  /** Why it counts as a rollback: GitHub's revert title, or the label (render/release.ts revertWhyText). */
+  readonly cause: RevertCause;
 }
+
+export type RevertCause = { readonly kind: "title" } | { readonly kind: "label"; readonly label: string };
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
@@ -53,7 +54,7 @@ export function detectRevert(
     pullNumber = Number(m[2]);
     break;
   }
-  return { tag, pullNumber, why: byTitle ? "GitHub's revert title" : `the ${code(options.revertLabel)} label` };
+  return { tag, pullNumber, cause: byTitle ? { kind: "title" } : { kind: "label", label: options.revertLabel } };
 }
 
 // ---------------------------------------------------------------------------------------------

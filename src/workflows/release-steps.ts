@@ -35,6 +35,7 @@ import {
   RELEASE_COMMENT_MARKER,
   releaseName,
   releaseUrl,
+  revertWhyText,
   renderReleaseComment,
   renderReleaseNotes,
   versionInReleaseComment,
@@ -200,7 +201,7 @@ export async function publish(s: PublishStep): Promise<PublishedRelease> {
     validationFlow: s.facts.validationFlow,
     runningOnMerge: runningOnMerge(s.facts.evidence),
     bypass: s.facts.bypass,
-    reverts: s.facts.revert ? { tag: p.reverts, why: s.facts.revert.why } : undefined,
+    reverts: s.facts.revert ? { tag: p.reverts, why: revertWhyText(s.facts.revert.cause) } : undefined,
     revertedBy,
     ignoredTags: s.tags.ignored,
   });

@@ -19,7 +19,7 @@ import { lockKey } from "../infra/lock-keys.js";
 import { parsePullRequest, type PullRequestFacts } from "../model/pull-request.js";
 import { firstParentPredecessors, parseTagMetadata } from "../policy/release.js";
 import { findHighestAncestor, nextVersion, relationOfCompareStatus, type ParsedTags, type VersionTag } from "../policy/version.js";
-import { releaseProblemText, renderReleaseProblem, renderTagMessage } from "../render/release.js";
+import { bumpReasonText, releaseProblemText, renderReleaseProblem, renderTagMessage } from "../render/release.js";
 import type { ReleaseProblem } from "../policy/types.js";
 import type { WorkflowIo } from "./io.js";
 import {
@@ -137,7 +137,7 @@ async function createVersionTag(s: {
   const { io, config } = run;
   const next = nextVersion({ previous: s.previous, versions: s.tags.versions }, facts.bump.bump, { prefix: config.release.tag_prefix, initialVersion: config.release.initial_version });
   if (!next.ok) throw new Refusal({ ...next.problem, mergeSha });
-  const published: Published = { tag: next.tag, previous: s.previous?.tag ?? null, bumpReason: facts.bump.reason, reverts: facts.revert?.resolvedTag ?? null };
+  const published: Published = { tag: next.tag, previous: s.previous?.tag ?? null, bumpReason: bumpReasonText(facts.bump), reverts: facts.revert?.resolvedTag ?? null };
   const meta = tagMetadata({ pull, mergeSha, version: next.version, published, facts });
   const creation = await createAnnotatedTag(io.octokit, io.repo, { name: next.tag, message: renderTagMessage(meta, pull.title), commitSha: mergeSha });
   if (creation === "exists") {

@@ -18,7 +18,7 @@ import { renderBackportBody, renderBackportFailed, renderBackportTitle, renderCo
 import { renderCheck } from "../../src/render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../../src/render/comment.js";
 import { code, escapeInline, escapeText, inertMarkdown } from "../../src/render/markdown.js";
-import { RELEASE_COMMENT_MARKER, renderConfigProblem, renderReleaseComment, renderReleaseNotes, renderReleaseProblemComment } from "../../src/render/release.js";
+import { RELEASE_COMMENT_MARKER, bumpReasonText, releaseProblemText, renderReleaseComment, renderReleaseNotes, renderReleaseProblemComment } from "../../src/render/release.js";
 import { evaluate } from "../support/policy.js";
 
 const PAYLOADS = [
@@ -314,7 +314,7 @@ describe("the release notes and comments", () => {
     return { ...h, html: h.html.filter((t) => !/^<\/?(sub|br)>/.test(t)), mentions: h.mentions.filter((m) => !LOGINS.some((l) => m.startsWith(l))) };
   };
   const reason = (source: string) =>
-    decideBump({ flow: { name: "hotfix", kind: "hotfix" }, source, title: "t", body: "", labels: [], labelNames: { major: "m", minor: "n", patch: "p", revert: "r" }, revert: false }).reason;
+    bumpReasonText(decideBump({ flow: { name: "hotfix", kind: "hotfix" }, source, title: "t", body: "", labels: [], labelNames: { major: "m", minor: "n", patch: "p", revert: "r" }, revert: false }));
   const check = (name: string, reporter: string): ObservedCheck => ({ source: "check_run", name, reporter, status: "completed", conclusion: "failure", url: "https://ci.example/1", startedAt: "2026-01-01T00:00:00Z", completedAt: "2026-01-01T00:01:00Z", id: 1 });
   const notes = (text: string): ReleaseNotesData => ({
     repoHtmlUrl: "https://github.com/acme/forecast",
@@ -357,7 +357,7 @@ describe("the release notes and comments", () => {
   });
 
   it.each(PAYLOADS)("the not-released comment stays inert with the config key %j", (payload) => {
-    const problem = renderConfigProblem([{ path: `backport.${payload}`, message: `unknown key "${payload}"` }]);
+    const { problem } = releaseProblemText({ code: "config-invalid", issues: [{ path: `backport.${payload}`, message: `unknown key "${payload}"` }] });
     expect(releaseHazards(renderReleaseProblemComment(problem, "Fix .github/branch-steward.yml on the default branch."))).toEqual(clean);
     expect(problem).toContain(code(`backport.${payload}`));
   });

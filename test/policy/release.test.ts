@@ -24,9 +24,9 @@ describe("rollback detection", () => {
     expect(detectRevert({ title: 'Revert "Fix drift threshold"', body: "Reverts acme/forecast#12", labels: [] }, OPTS)).toEqual({
       tag: null,
       pullNumber: 12,
-      why: "GitHub's revert title",
+      cause: { kind: "title" },
     });
-    expect(detectRevert({ title: "Undo the threshold", body: "This reverts #31.", labels: ["revert"] }, OPTS)).toMatchObject({ pullNumber: 31, why: "the `revert` label" });
+    expect(detectRevert({ title: "Undo the threshold", body: "This reverts #31.", labels: ["revert"] }, OPTS)).toMatchObject({ pullNumber: 31, cause: { kind: "label", label: "revert" } });
   });
 
   it("prefers a version named in the title or body", () => {

@@ -1,6 +1,7 @@
 /** The check run output within GitHub's limits: 65,535 characters and bytes, a short one-line title. */
 import type { Evaluation, RuleResult } from "../../src/policy/types.js";
 import { parseConfig } from "../../src/config/parse.js";
+import { retargetedEvaluation } from "../../src/policy/evaluation.js";
 import { renderCheck } from "../../src/render/check.js";
 import { CHECK_TEXT, utf8Bytes } from "../../src/render/limits.js";
 import { observedCheck } from "../support/checks.js";
@@ -76,4 +77,49 @@ it("gives a one-line title of at most 255 characters, never half a character", (
   expect(title).not.toMatch(/\n/);
   expect(title).not.toMatch(/[\uD800-\uDBFF]$/);
   expect(title.endsWith("…")).toBe(true);
+});
+
+describe("the title states the finding", () => {
+  const NOW = new Date("2026-11-26T12:00:00Z");
+  const sync = { ...route, source: "development", target: "production" };
+  const hotfix = { ...route, source: "hotfix/x", target: "production" };
+  const validated = parseConfig({ validation: { sync: { required: ["inference-tests", "drift-detection"] }, hotfix: { required: [{ name: "smoke", max_age: "1h" }] } } });
+  const fresh = { behindBy: 0, missing: [] };
+  const title = (e: Evaluation | null) => renderCheck(e as Evaluation).title;
+  const commit = { sha: "c".repeat(40), title: "WIP model" };
+
+  it("a hotfix cut from development: 1 commit from development: not cut from production", () => {
+    const e = evaluate(hotfix, parseConfig(null), { now: NOW, behind: fresh, lineage: { count: 1, examples: [commit] } });
+    expect(title(e)).toBe("1 commit from development: not cut from production");
+    expect(title(evaluate(hotfix, parseConfig(null), { now: NOW, behind: fresh, lineage: { count: 1500, examples: [commit] } }))).toBe(
+      "1,500 commits from development: not cut from production",
+    );
+  });
+
+  it("a sync behind production: production has 1 commit that development lacks", () => {
+    const e = evaluate(sync, parseConfig({ validation: { sync: { required: [], opt_out: true } } }), { now: NOW, behind: { behindBy: 1, missing: [commit] } });
+    expect(title(e)).toBe("production has 1 commit that development lacks");
+  });
+
+  it("a failed check: drift-detection failed; two: both named; other failures counted", () => {
+    const checks = [observedCheck("inference-tests"), observedCheck("drift-detection", { conclusion: "failure" })];
+    expect(title(evaluate(sync, validated, { now: NOW, checks, behind: fresh }))).toBe("drift-detection failed");
+    const both = [observedCheck("inference-tests", { conclusion: "failure" }), observedCheck("drift-detection", { conclusion: "failure" })];
+    expect(title(evaluate(sync, validated, { now: NOW, checks: both, behind: fresh }))).toBe("inference-tests, drift-detection failed");
+    expect(title(evaluate(sync, validated, { now: NOW, checks: both, behind: { behindBy: 2, missing: [] } }))).toBe("inference-tests, drift-detection failed (+1 more)");
+  });
+
+  it("a stale check, missing checks, a denied pair, no validation, a bad config", () => {
+    const old = [observedCheck("smoke", { completedAt: "2026-11-26T09:00:00Z" })];
+    expect(title(evaluate(hotfix, validated, { now: NOW, checks: old, behind: fresh, lineage: { count: 0, examples: [] } }))).toBe("smoke is older than 60 min");
+    expect(title(evaluate(sync, validated, { now: NOW, checks: [], behind: fresh }))).toBe("waiting for inference-tests, drift-detection");
+    expect(title(evaluate({ ...route, target: "production" }, parseConfig(null)))).toBe("feature/x → production is not an allowed flow");
+    expect(title(evaluate(sync, parseConfig(null), { now: NOW, behind: fresh }))).toBe("no validation configured for the sync flow");
+    expect(title(evaluate(sync, parseConfig({ nope: 1, flows: 2 })))).toBe("configuration error: 2 problems in .github/branch-steward.yml");
+  });
+
+  it("success names the flow; a retargeted check says where the PR went", () => {
+    expect(title(evaluate(route, parseConfig(null)))).toBe("feature flow: feature/x → development is allowed");
+    expect(title(retargetedEvaluation("production", "development"))).toBe("PR now targets development");
+  });
 });

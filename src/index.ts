@@ -5,11 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { appIdentity, type IdentityProvider } from "./github/identity.js";
-import { onBackportCommand, onPullRequestClosed } from "./handlers/backport.js";
-import { onCheckRunRerequested } from "./handlers/check-run.js";
-import { onPullRequestClosed as onProductionMerge, onReleaseEvidence, reconcileReleases } from "./handlers/release.js";
-import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
-import { onCheckRun, onCheckSuite, onPush, onRecheckComment, onStatus } from "./handlers/reevaluate.js";
+import { HANDLERS } from "./handlers/index.js";
 import { guardWebhooks } from "./infra/webhook-guard.js";
 import { createWorkLock, type WorkLock } from "./infra/work-lock.js";
 import { requireAdminToken } from "./observability/admin.js";
@@ -17,7 +13,7 @@ import { registerObservability } from "./observability/routes.js";
 import { DEFAULT_SWEEP, scheduleSweeps, sweep, type SweepOptions } from "./reconcile/sweep.js";
 
 /** The sweep with every reconciler: deliveries, checks, backports and releases. */
-export const FULL_SWEEP: SweepOptions = { ...DEFAULT_SWEEP, extra: [reconcileReleases] };
+export const FULL_SWEEP: SweepOptions = DEFAULT_SWEEP;
 
 const locks = new WeakMap<Probot, WorkLock>();
 /** The work lock the app function created for this Probot instance (the sweep shares it). */
@@ -87,17 +83,7 @@ export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => a
   const redisUrl = "redisUrl" in appOptions ? appOptions.redisUrl : process.env.REDIS_URL;
   const lock: WorkLock = await createWorkLock({ redisUrl, log: probot.log });
   locks.set(probot, lock);
-  probot.on([...PULL_REQUEST_EVENTS], guarded((context) => onPullRequest(context, identity, lock)));
-  probot.on("check_run.rerequested", guarded((context) => onCheckRunRerequested(context, identity, lock)));
-  probot.on(["check_run.created", "check_run.completed"], guarded((context) => onCheckRun(context, identity, lock)));
-  probot.on("check_suite.completed", guarded((context) => onCheckSuite(context, identity, lock)));
-  probot.on("status", guarded((context) => onStatus(context, identity, lock)));
-  probot.on("push", guarded((context) => onPush(context, identity, lock)));
-  probot.on("issue_comment.created", guarded((context) => onRecheckComment(context, identity, lock)));
-  probot.on("pull_request.closed", guarded((context) => onPullRequestClosed(context, identity, lock)));
-  probot.on("issue_comment.created", guarded((context) => onBackportCommand(context, identity, lock)));
-  probot.on("pull_request.closed", guarded((context) => onProductionMerge(context, identity, lock)));
-  probot.on("check_run.completed", guarded((context) => onReleaseEvidence(context, identity, lock)));
+  for (const route of HANDLERS) probot.on([...route.events], guarded((context) => route.run(context, { identity, lock })));
   adminRoutes(probot, identity, options?.addHandler);
   const interval = appOptions.sweepMinutes ?? sweepInterval();
   if (interval > 0) scheduleSweeps(() => sweepNow(probot, identity), interval, probot.log);

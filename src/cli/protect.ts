@@ -1,17 +1,22 @@
 /**
  * `branch-steward protect`: apply the branch protection the flow needs (protection as code).
  *
- * Reads .github/branch-steward.yml from the default branch, computes the desired protection of
+ * Reads the configuration as the app does (src/config/load.ts: the default branch, the owner's
+ * `.github` repository as fallback, `_extends` within the owner), computes the desired protection of
  * the production and development branches (src/policy/protection.ts) and PUTs it only where it
  * differs. `--dry-run` prints the differences and writes nothing.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import type { Context } from "probot";
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/rest";
-import { parse as parseYaml } from "yaml";
-import { parseConfig, type ConfigIssue } from "../config/parse.js";
+import { loadConfig } from "../config/load.js";
+import type { ConfigIssue } from "../config/parse.js";
 import { CONFIG_PATH } from "../config/schema.js";
+import { renderConfigInvalid } from "../render/config.js";
+import { errorText, httpStatus } from "../github/errors.js";
+import type { Octokit as AppOctokit, RepoRef } from "../github/types.js";
 import {
   desiredProtection,
   diffProtection,
@@ -68,10 +73,10 @@ export class UsageError extends Error {}
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-const statusOf = (error: unknown): number | undefined => (error as { status?: number }).status;
+/** GitHub's own message for a failed request (`Branch not protected`), else the error's text. */
 const messageOf = (error: unknown): string => {
   const data = (error as { response?: { data?: { message?: unknown } } }).response?.data;
-  return typeof data?.message === "string" ? data.message : error instanceof Error ? error.message : String(error);
+  return typeof data?.message === "string" ? data.message : error instanceof Error ? error.message : errorText(error).trim();
 };
 
 /** Octokit for the repository, and the app id when app credentials were used. */
@@ -87,21 +92,19 @@ async function connect(options: ProtectOptions): Promise<{ octokit: Octokit; app
   const appId = options.appId ?? (await app.rest.apps.getAuthenticated()).data?.id;
   if (typeof appId !== "number") throw new Error("GET /app did not return the app id");
   const installation = await app.rest.apps.getRepoInstallation({ owner: options.owner, repo: options.repo }).catch((error: unknown) => {
-    if (statusOf(error) === 404) throw new Error(`the app is not installed on ${options.owner}/${options.repo}`);
+    if (httpStatus(error) === 404) throw new Error(`the app is not installed on ${options.owner}/${options.repo}`);
     throw error;
   });
   const octokit = new OctokitClass({ ...base, authStrategy: createAppAuth, auth: { ...credentials, installationId: installation.data.id } });
   return { octokit, appId };
 }
 
-async function readConfigText(octokit: Octokit, owner: string, repo: string): Promise<string | null> {
-  try {
-    const response = await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_PATH, mediaType: { format: "raw" } });
-    return typeof response.data === "string" ? response.data : String(response.data);
-  } catch (error) {
-    if (statusOf(error) === 404) return null;
-    throw error;
-  }
+/** What the app's config loader needs from a webhook context, built from the CLI's client and `--repo`. */
+export function configSource(octokit: Octokit, where: RepoRef): Pick<Context, "octokit" | "repo"> {
+  // The loader only calls `octokit.request` (GET contents), which @octokit/rest has too, and
+  // `repo()`, whose Probot type is per event (for no event in particular it is `never`).
+  const repo = () => ({ owner: where.owner, repo: where.repo });
+  return { octokit: octokit as unknown as AppOctokit, repo: repo as unknown as Context["repo"] };
 }
 
 async function currentProtection(octokit: Octokit, owner: string, repo: string, branch: string): Promise<Protection | null> {
@@ -109,15 +112,20 @@ async function currentProtection(octokit: Octokit, owner: string, repo: string, 
     const response = await octokit.rest.repos.getBranchProtection({ owner, repo, branch });
     return fromGitHub(response.data);
   } catch (error) {
-    if (statusOf(error) === 404 && messageOf(error) === "Branch not protected") return null;
-    if (statusOf(error) === 404) throw new Error(`branch "${branch}" of ${owner}/${repo}: ${messageOf(error)}`);
+    if (httpStatus(error) === 404 && messageOf(error) === "Branch not protected") return null;
+    if (httpStatus(error) === 404) throw new Error(`branch "${branch}" of ${owner}/${repo}: ${messageOf(error)}`);
     throw error;
   }
 }
 
+/** Why the configuration is invalid, in the app's one text for it (the command then exits 2). */
+export function configIssueLines(issues: readonly ConfigIssue[]): string[] {
+  const { title, body } = renderConfigInvalid(issues, "cli");
+  return [title, body];
+}
+
 function printIssues(io: Io, issues: readonly ConfigIssue[]): void {
-  io.err(`${CONFIG_PATH} is not valid:`);
-  for (const issue of issues) io.err(`  - ${issue.path || "(file)"}: ${issue.message}`);
+  for (const line of configIssueLines(issues)) io.err(line);
 }
 
 /** Run the command; returns the exit code. */
@@ -127,17 +135,7 @@ export async function protect(options: ProtectOptions, io: Io): Promise<number> 
     const { octokit, appId } = await connect(options);
     const { owner, repo } = options;
 
-    const text = await readConfigText(octokit, owner, repo);
-    let raw: unknown = null;
-    if (text !== null) {
-      try {
-        raw = parseYaml(text) ?? {};
-      } catch (error) {
-        printIssues(io, [{ path: "", message: `not valid YAML: ${error instanceof Error ? error.message : String(error)}` }]);
-        return 2;
-      }
-    }
-    const result = parseConfig(raw);
+    const result = await loadConfig(configSource(octokit, { owner, repo }));
     if (!result.ok) {
       printIssues(io, result.issues);
       return 2;
@@ -146,9 +144,6 @@ export async function protect(options: ProtectOptions, io: Io): Promise<number> 
     if (keyIssues.length > 0) {
       printIssues(io, keyIssues);
       return 2;
-    }
-    if (result.config._extends !== undefined) {
-      io.err(`note: _extends (${result.config._extends}) is not followed by this command; only ${CONFIG_PATH} of ${fullName} is used`);
     }
     io.out(`${fullName}: ${result.fromFile ? CONFIG_PATH : `no ${CONFIG_PATH}, using the defaults`}; check pinned to app ${appId}`);
 
@@ -187,7 +182,7 @@ export async function protect(options: ProtectOptions, io: Io): Promise<number> 
       io.err(`branch-steward protect: ${error.message}`);
       return 2;
     }
-    const status = statusOf(error);
+    const status = httpStatus(error);
     io.err(`branch-steward protect: ${fullName}: ${status ? `HTTP ${status}: ` : ""}${messageOf(error)}`);
     return 1;
   }

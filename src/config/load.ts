@@ -11,8 +11,8 @@
 import type { Context } from "probot";
 import { parse as parseYaml } from "yaml";
 import { readConfigFile, type ConfigFileContent, type ConfigFileRef } from "../github/config-file.js";
-import { CONFIG_PATH, DEFAULT_CONFIG } from "./schema.js";
-import { parseConfig, type ConfigIssue, type ConfigResult } from "./parse.js";
+import { CONFIG_PATH } from "./schema.js";
+import { DEFAULT_COMPILED, parseConfig, type ConfigIssue, type ConfigResult } from "./parse.js";
 
 /** Files in one chain of `_extends`, the repository's own included: a chain is short, a longer one is a mistake. */
 export const MAX_EXTENDS_CHAIN = 5;
@@ -38,7 +38,7 @@ export async function resolveConfig(read: Read, home: { owner: string; repo: str
   const seen: ConfigFileRef[] = [];
   const failed = (issue: ConfigIssue): ConfigResult => {
     // Still read the files so far (a renamed production branch still receives the failing check).
-    const partial = configs.length > 0 ? parseConfig(mergeConfigs(configs)).config : DEFAULT_CONFIG;
+    const partial = configs.length > 0 ? parseConfig(mergeConfigs(configs)).config : DEFAULT_COMPILED;
     return { ok: false, config: partial, issues: [issue] };
   };
   for (;;) {

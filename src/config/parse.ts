@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { MAX_CONFIG_PROGRAM_SIZE, patternCost } from "../policy/patterns.js";
+import { compileConfig, type CompiledConfig } from "./compile.js";
 import { CONFIG_PATH, configObject, configSchema, DEFAULT_CONFIG, type Config } from "./schema.js";
 
 export interface ConfigIssue {
@@ -13,8 +14,8 @@ export interface ConfigIssue {
 }
 
 export type ConfigResult =
-  | { readonly ok: true; readonly config: Config; readonly fromFile: boolean }
-  | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly config: Config };
+  | { readonly ok: true; readonly config: CompiledConfig; readonly fromFile: boolean }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly config: CompiledConfig };
 
 /** Keys are echoed in the check output: a longer one is shortened (MAX_PATTERN_LENGTH bounds real ones). */
 const MAX_KEY_ECHO = 80;
@@ -43,20 +44,23 @@ function describe(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []):
   return [{ path: formatPath(path), message: issue.message }];
 }
 
+/** The defaults, compiled once for the process. */
+export const DEFAULT_COMPILED: CompiledConfig = compileConfig(DEFAULT_CONFIG);
+
 /** `raw` is null when no config file exists anywhere: the defaults apply. */
 export function parseConfig(raw: unknown): ConfigResult {
-  if (raw === null || raw === undefined) return { ok: true, config: DEFAULT_CONFIG, fromFile: false };
+  if (raw === null || raw === undefined) return { ok: true, config: DEFAULT_COMPILED, fromFile: false };
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    return { ok: false, config: DEFAULT_CONFIG, issues: [{ path: "", message: `${CONFIG_PATH} must be a YAML mapping of keys to values` }] };
+    return { ok: false, config: DEFAULT_COMPILED, issues: [{ path: "", message: `${CONFIG_PATH} must be a YAML mapping of keys to values` }] };
   }
   // Checked on the raw file before any pattern is compiled: a file of thousands of patterns is
   // refused in the time it takes to read their text.
   const budget = patternBudgetIssue(raw as Record<string, unknown>);
   // Its renamed branches still count; its patterns are not compiled, so the default `governed` applies.
-  if (budget) return { ok: false, config: bestEffortConfig({ branches: (raw as Record<string, unknown>).branches }), issues: [budget] };
+  if (budget) return { ok: false, config: compileConfig(bestEffortConfig({ branches: (raw as Record<string, unknown>).branches })), issues: [budget] };
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, config: parsed.data, fromFile: true };
-  return { ok: false, config: bestEffortConfig(raw), issues: parsed.error.issues.flatMap((issue) => describe(issue)) };
+  if (parsed.success) return { ok: true, config: compileConfig(parsed.data), fromFile: true };
+  return { ok: false, config: compileConfig(bestEffortConfig(raw)), issues: parsed.error.issues.flatMap((issue) => describe(issue)) };
 }
 
 /** Every pattern the file lists, whatever its shape (it has not been validated yet). */

@@ -1,12 +1,8 @@
 /** GitHub I/O for backports: the branch as a lock, the PR, reviewers, labels, mergeability. */
 import type { ExistingBackport } from "../policy/backport.js";
-import type { CommitSummary } from "../policy/gate.js";
-import { withReleaseLine } from "../render/backport.js";
-import { COMPARE_PAGE_SIZE, comparisonOf, readAllPages } from "./tags.js";
+import type { CommitSummary } from "../policy/types.js";
+import { httpStatus, isAlreadyExists } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
-
-const status = (error: unknown): number | undefined => (error as { status?: number }).status;
-const messageOf = (error: unknown): string => JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? (error as Error).message ?? error);
 
 /** Creates `refs/heads/<branch>` at `sha`; an existing branch of that name is ours (fixed name per PR and target). */
 export async function createBranchOnce(octokit: Octokit, repo: RepoRef, branch: string, sha: string): Promise<"created" | "exists"> {
@@ -14,7 +10,7 @@ export async function createBranchOnce(octokit: Octokit, repo: RepoRef, branch: 
     await octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
     return "created";
   } catch (error) {
-    if (status(error) === 422 && /already exists/i.test(messageOf(error))) return "exists";
+    if (isAlreadyExists(error)) return "exists";
     throw error;
   }
 }
@@ -32,30 +28,6 @@ export async function findPullsForBranch(octokit: Octokit, repo: RepoRef, branch
     }));
 }
 
-export interface Compared {
-  readonly aheadBy: number;
-  /** Commits development lacks, oldest first: every one up to the compare cap (see tags.ts). */
-  readonly commits: CommitSummary[];
-  /** GitHub's count of them; more than `commits.length` only beyond the cap (`partial`). */
-  readonly totalCommits: number;
-  readonly partial: boolean;
-  /** Files changed as GitHub lists them: at most 300, so a count of 300 means "300 or more". */
-  readonly filesChanged: number;
-}
-
-export async function compareRefs(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<Compared> {
-  const basehead = `${base}...${head}`;
-  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead, per_page: COMPARE_PAGE_SIZE });
-  const all = await readAllPages(octokit, repo, comparisonOf(data, basehead));
-  return {
-    aheadBy: data.ahead_by,
-    commits: all.commits.map((c) => ({ sha: c.sha, title: c.message.split("\n")[0] ?? "" })),
-    totalCommits: all.totalCommits,
-    partial: all.partial,
-    filesChanged: data.files?.length ?? 0,
-  };
-}
-
 export async function pullCommitTitles(octokit: Octokit, repo: RepoRef, number: number): Promise<CommitSummary[]> {
   const commits = await octokit.paginate(octokit.rest.pulls.listCommits, { ...repo, pull_number: number, per_page: 100 });
   return commits.map((c) => ({ sha: c.sha, title: c.commit.message.split("\n")[0] ?? "" }));
@@ -71,7 +43,7 @@ export async function openPullOnce(
     const { data } = await octokit.rest.pulls.create({ ...repo, ...pr });
     return { number: data.number, created: true };
   } catch (error) {
-    if (status(error) !== 422 || !/already exists/i.test(messageOf(error))) throw error;
+    if (!isAlreadyExists(error)) throw error;
     const existing = (await findPullsForBranch(octokit, repo, pr.head)).find((p) => p.state === "open");
     if (!existing) throw error;
     return { number: existing.number, created: false };
@@ -85,14 +57,14 @@ export async function requestReviewers(octokit: Octokit, repo: RepoRef, number: 
     await octokit.rest.pulls.requestReviewers({ ...repo, pull_number: number, reviewers: [...reviewers] });
     return [];
   } catch (error) {
-    if (status(error) !== 422) throw error;
+    if (httpStatus(error) !== 422) throw error;
   }
   const problems: string[] = [];
   for (const reviewer of reviewers) {
     try {
       await octokit.rest.pulls.requestReviewers({ ...repo, pull_number: number, reviewers: [reviewer] });
     } catch (error) {
-      if (status(error) !== 422) throw error;
+      if (httpStatus(error) !== 422) throw error;
       problems.push(`@${reviewer}: ${(error as Error).message}`);
     }
   }
@@ -123,16 +95,19 @@ export async function removeLabel(octokit: Octokit, repo: RepoRef, number: numbe
   try {
     await octokit.rest.issues.removeLabel({ ...repo, issue_number: number, name });
   } catch (error) {
-    if (status(error) !== 404) throw error;
+    if (httpStatus(error) !== 404) throw error;
   }
 }
 
-/** Links the production release from the open backport PR of that merge, if there is one (idempotent). */
-export async function linkReleaseInBackport(octokit: Octokit, repo: RepoRef, branch: string, tag: string, url: string): Promise<"linked" | "unchanged" | "none"> {
+/**
+ * Rewrites the body of the open backport PR on `branch`, if there is one, with `edit` (the caller
+ * passes the rendering, e.g. the production release's line); writes only on change.
+ */
+export async function linkReleaseInBackport(octokit: Octokit, repo: RepoRef, branch: string, edit: (body: string) => string): Promise<"linked" | "unchanged" | "none"> {
   const open = (await findPullsForBranch(octokit, repo, branch)).find((p) => p.state === "open");
   if (!open) return "none";
   const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: open.number });
-  const body = withReleaseLine(data.body ?? "", tag, url);
+  const body = edit(data.body ?? "");
   if (body === (data.body ?? "")) return "unchanged";
   await octokit.rest.pulls.update({ ...repo, pull_number: open.number, body });
   return "linked";

@@ -8,10 +8,15 @@
  * the same verdict and the same claim writes nothing and reads no comment.
  */
 import { createHash } from "node:crypto";
-import type { CheckOutput } from "../render/check.js";
-import type { Evaluation } from "../policy/evaluation.js";
-import { httpStatus } from "./tags.js";
+import type { Evaluation } from "../policy/types.js";
+import { httpStatus } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
+
+/** What a check run shows: the check renderer writes it, this adapter sends it. */
+export interface CheckOutput {
+  readonly title: string;
+  readonly summary: string;
+}
 
 export interface ExistingCheckRun {
   readonly id: number;

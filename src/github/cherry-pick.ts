@@ -7,6 +7,7 @@
  * Temporary commits carry `[skip ci]`; the temporary branch is always deleted.
  */
 import { randomBytes } from "node:crypto";
+import { httpStatus } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 export type PickResult =
@@ -14,7 +15,6 @@ export type PickResult =
   | { readonly kind: "empty" }
   | { readonly kind: "conflict" };
 
-const status = (error: unknown): number | undefined => (error as { status?: number }).status;
 
 async function treeOf(octokit: Octokit, repo: RepoRef, sha: string): Promise<{ tree: string; parents: string[] }> {
   const { data } = await octokit.rest.git.getCommit({ ...repo, commit_sha: sha });
@@ -71,7 +71,7 @@ export async function cherryPick(
       if ((res.status as number) === 204) return { kind: "empty" };
       mergedTree = res.data.commit.tree.sha;
     } catch (error) {
-      if (status(error) === 409) return { kind: "conflict" };
+      if (httpStatus(error) === 409) return { kind: "conflict" };
       throw error;
     }
     if (mergedTree === headTree) return { kind: "empty" };

@@ -1,4 +1,5 @@
 /** The PR status comment: found by its hidden marker and our bot login, written only on change. */
+import { httpStatus } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 export interface MarkedComment {
@@ -63,7 +64,7 @@ export async function dedupeMarkedComments(
       await octokit.rest.issues.deleteComment({ owner: where.owner, repo: where.repo, comment_id: extra.id });
       deleted++;
     } catch (error) {
-      if ((error as { status?: number }).status !== 404) throw error; // the other replica deleted it already
+      if (httpStatus(error) !== 404) throw error; // the other replica deleted it already
     }
   }
   return deleted;

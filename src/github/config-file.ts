@@ -1,6 +1,7 @@
 /**
  * A repository's configuration file, read raw from its default branch (never a PR head).
  */
+import { httpStatus } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 export interface ConfigFileRef extends RepoRef {
@@ -19,7 +20,7 @@ export async function readConfigFile(octokit: Octokit, file: ConfigFileRef): Pro
     // With the raw media type a file comes back as text; a directory still answers a JSON listing.
     return typeof data === "string" ? { kind: "file", text: data } : { kind: "not-a-file" };
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return { kind: "missing" };
+    if (httpStatus(error) === 404) return { kind: "missing" };
     throw error;
   }
 }

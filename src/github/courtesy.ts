@@ -7,7 +7,7 @@
  */
 import { metrics } from "../observability/metrics.js";
 import { courtesy } from "./courtesy-gate.js";
-import { errorText, httpStatus } from "./tags.js";
+import { errorText, httpStatus } from "./errors.js";
 
 export type CourtesyKind = "comment" | "label" | "reaction" | "assignee" | "reviewer" | "body";
 

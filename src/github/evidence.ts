@@ -2,7 +2,7 @@
  * What a release needs to show as evidence: check runs and commit statuses on a commit, reviews
  * and labels of a PR. Check runs come from gate-facts' `listCheckRuns`.
  */
-import type { ObservedCheck } from "../policy/gate.js";
+import type { ObservedCheck } from "../policy/types.js";
 import type { ReviewFact } from "../policy/release.js";
 import { listCheckRuns, listStatuses, type CheckRunRecord } from "./gate-facts.js";
 import type { Octokit, RepoRef } from "./types.js";

@@ -2,10 +2,12 @@
  * Reads what the gate rules need from GitHub: the checks and statuses on the PR head, how far
  * the PR is behind its target, and which of a hotfix's commits come from development only.
  */
-import type { GateFacts, GateNeeds } from "../policy/evaluation.js";
+import type { CommitSummary, GateFacts, GateNeeds, ObservedCheck } from "../policy/types.js";
 import type { FlowVerdict } from "../policy/flow.js";
-import type { CommitSummary, ObservedCheck } from "../policy/gate.js";
+import { memoizedCompare, type Comparison } from "./compare.js";
 import type { Octokit, RepoRef } from "./types.js";
+
+const summarize = (c: { sha: string; title: string }): CommitSummary => ({ sha: c.sha, title: c.title });
 
 export interface CheckRunRecord extends ObservedCheck {
   readonly id: number;
@@ -63,17 +65,6 @@ export async function listStatuses(octokit: Octokit, where: RepoRef & { sha: str
   }));
 }
 
-const summarize = (c: { sha: string; commit: { message: string } }): CommitSummary => ({
-  sha: c.sha,
-  title: c.commit.message.split("\n")[0] ?? "",
-});
-
-/** One request per comparison: GitHub's counts (`ahead_by`, `behind_by`) are exact; `commits` is the oldest page only. */
-async function compare(octokit: Octokit, repo: RepoRef, base: string, head: string) {
-  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${head}`, per_page: 100 });
-  return data;
-}
-
 export async function readGateFacts(
   octokit: Octokit,
   repo: RepoRef,
@@ -87,12 +78,8 @@ export async function readGateFacts(
   const target = pr.flow.target;
   const isSync = pr.flow.governed && pr.flow.allowed && pr.flow.flow.kind === "sync";
   const facts: { -readonly [K in keyof GateFacts]: GateFacts[K] } = { now };
-  const compares = new Map<string, ReturnType<typeof compare>>();
-  const cmp = (base: string, head: string) => {
-    const key = `${base}...${head}`;
-    if (!compares.has(key)) compares.set(key, compare(octokit, repo, base, head));
-    return compares.get(key) as ReturnType<typeof compare>;
-  };
+  // One request per comparison, asked twice, read once: GitHub's counts are exact; the examples are the oldest page.
+  const cmp = memoizedCompare(octokit, repo, { maxPages: 1 });
   if (needs.required.length > 0) {
     const statuses = await listStatuses(octokit, { ...repo, sha: pr.headSha });
     facts.checks = [...runs.filter((r) => r.appId !== ourAppId), ...statuses];
@@ -100,8 +87,8 @@ export async function readGateFacts(
   if (needs.upToDate) {
     const ahead = await cmp(target, pr.headSha);
     // The count is GitHub's own; the examples are the first page of the reverse comparison.
-    const missing = isSync && ahead.behind_by > 0 ? (await cmp(pr.headSha, target)).commits.map(summarize) : [];
-    facts.behind = { behindBy: ahead.behind_by, missing };
+    const missing = isSync && ahead.behindBy > 0 ? (await cmp(pr.headSha, target)).commits.map(summarize) : [];
+    facts.behind = { behindBy: ahead.behindBy, missing };
   }
   if (needs.lineage) facts.lineage = await lineage(cmp, branches, pr.headSha);
   return facts;
@@ -114,13 +101,13 @@ export async function readGateFacts(
  * Three comparisons at most, one when the PR brings nothing production lacks.
  */
 async function lineage(
-  cmp: (base: string, head: string) => ReturnType<typeof compare>,
+  cmp: (base: string, head: string) => Promise<Comparison>,
   branches: { production: string; development: string },
   headSha: string,
 ): Promise<{ count: number; examples: CommitSummary[] }> {
   const brings = await cmp(branches.production, headSha);
-  if (brings.ahead_by === 0) return { count: 0, examples: [] };
-  const shared = (await cmp(branches.development, headSha)).merge_base_commit.sha;
+  if (brings.aheadBy === 0) return { count: 0, examples: [] };
+  const shared = (await cmp(branches.development, headSha)).mergeBaseSha;
   const fromDevelopment = await cmp(branches.production, shared);
-  return { count: fromDevelopment.ahead_by, examples: fromDevelopment.commits.map(summarize) };
+  return { count: fromDevelopment.aheadBy, examples: fromDevelopment.commits.map(summarize) };
 }

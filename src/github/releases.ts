@@ -1,5 +1,5 @@
 /** GitHub Releases: found by tag, created once, updated only when the body differs. */
-import { errorText, httpStatus } from "./tags.js";
+import { httpStatus, isAlreadyExists } from "./errors.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 export interface ExistingRelease {
@@ -36,7 +36,7 @@ export async function writeRelease(
     return { write: "created", htmlUrl: data.html_url };
   } catch (error) {
     // Another replica created it between our read and our write.
-    if (httpStatus(error) !== 422 || !/already_exists/.test(errorText(error))) throw error;
+    if (!isAlreadyExists(error)) throw error;
     const raced = await releaseByTag(octokit, repo, release.tag);
     if (!raced) throw error;
     return updateReleaseBody(octokit, repo, raced, release.body(raced.body));

@@ -13,14 +13,11 @@
  * verdicts, and the 👀 is not awaited before the work, so it never holds a check run back.
  */
 import type { Context } from "probot";
-import { findMarkedComment, writeComment } from "../github/comments.js";
-import { courtesy } from "../github/courtesy-gate.js";
 import type { IdentityProvider } from "../github/identity.js";
 import { isWriter } from "../github/permissions.js";
 import { react, reactionsBy } from "../github/reactions.js";
-import type { Octokit, RepoRef } from "../github/types.js";
 import type { WorkLock } from "../infra/work-lock.js";
-import { refusalMarker, renderRefusal } from "../render/commands.js";
+import { refuseOnce } from "../workflows/command-refusal.js";
 
 export type CommandOutcome = "refused" | "already refused" | "already done" | "done" | "ignored";
 
@@ -65,43 +62,4 @@ export async function runCommand(
   await courteous("+1");
   log.info("command done");
   return "done";
-}
-
-interface Refusal extends RepoRef {
-  readonly number: number;
-  readonly login: string;
-  readonly botLogin: string;
-  readonly command: string;
-}
-
-/**
- * Refusals this app instance wrote or found, by PR and login: a repeat costs the permission read
- * only, not a read of every comment on the PR. A cache: GitHub (the marker) stays the truth.
- */
-const refusedBefore = new WeakMap<object, Set<string>>();
-const REMEMBERED = 10_000;
-
-/** The refusal, unless this person was refused on this PR before (one at a time per person and PR). */
-async function refuseOnce(octokit: Octokit, r: Refusal, lock: Pick<WorkLock, "run"> | undefined): Promise<"refused" | "already refused"> {
-  const key = `${r.owner}/${r.repo}#${r.number}:refused:${r.login.toLowerCase()}`;
-  const memo = lock ? (refusedBefore.get(lock) ?? new Set<string>()) : new Set<string>();
-  if (lock) refusedBefore.set(lock, memo);
-  const remember = () => {
-    if (memo.size >= REMEMBERED) memo.delete(memo.values().next().value as string); // the oldest
-    memo.add(key);
-  };
-  const where = { owner: r.owner, repo: r.repo, issueNumber: r.number, marker: refusalMarker(r.login), botLogin: r.botLogin };
-  const refuse = async () => {
-    if (memo.has(key)) return "already refused" as const;
-    if (await findMarkedComment(octokit, where)) {
-      remember();
-      return "already refused" as const;
-    }
-    // Created once; if another replica created it too, writeComment keeps the oldest.
-    await courtesy(() => writeComment(octokit, where, undefined, renderRefusal(r.login, r.command)));
-    remember();
-    return "refused" as const;
-  };
-  if (memo.has(key)) return "already refused";
-  return lock ? lock.run(key, refuse) : refuse();
 }

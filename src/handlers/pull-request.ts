@@ -1,9 +1,8 @@
-/** `pull_request` events: evaluate the PR's source → target pair and report it. */
+/** `pull_request` opened/reopened/synchronize/ready/edited: evaluate the PR's source → target pair and report it. */
 import type { Context } from "probot";
-import type { IdentityProvider } from "../github/identity.js";
-import type { WorkLock } from "../infra/work-lock.js";
-import { pullRequestFacts } from "./pull-request-facts.js";
-import { concludeRetargeted, evaluateAndReport } from "./report.js";
+import { parsePullRequest } from "../model/pull-request.js";
+import { concludeRetargeted, evaluateAndReport } from "../workflows/evaluate-and-report.js";
+import { eventIo, eventLog, type HandlerDeps } from "./event.js";
 
 export const PULL_REQUEST_EVENTS = [
   "pull_request.opened",
@@ -15,12 +14,10 @@ export const PULL_REQUEST_EVENTS = [
 
 type PullRequestContext = Context<(typeof PULL_REQUEST_EVENTS)[number]>;
 
-export async function onPullRequest(context: PullRequestContext, identity: IdentityProvider, lock?: Pick<WorkLock, "run">): Promise<void> {
-  const repo = context.repo();
-  const log = context.log.child({ delivery: context.id, event: `${context.name}.${context.payload.action}`, repo: `${repo.owner}/${repo.repo}` });
-  const sent = pullRequestFacts(context.payload.pull_request);
+export async function onPullRequest(context: PullRequestContext, deps: HandlerDeps): Promise<void> {
+  const sent = parsePullRequest(context.payload.pull_request);
   if ("error" in sent) {
-    log.warn({ problem: sent.error }, "ignored: malformed pull_request payload");
+    eventLog(context).warn({ problem: sent.error }, "ignored: malformed pull_request payload");
     return;
   }
   const changes = context.payload.action === "edited" ? context.payload.changes : undefined;
@@ -28,18 +25,18 @@ export async function onPullRequest(context: PullRequestContext, identity: Ident
   if (context.payload.action === "edited" && !oldTarget) return; // only a base change alters the verdict
   if (!sent.open) return;
 
-  const me = await identity();
+  const { io, config } = await eventIo(context, deps);
   try {
     // Deliveries arrive in no promised order: decide on the PR as it is now, not as it was sent.
-    const { data } = await context.octokit.rest.pulls.get({ ...repo, pull_number: sent.number });
-    const pr = pullRequestFacts(data);
+    const { data } = await io.octokit.rest.pulls.get({ ...io.repo, pull_number: sent.number });
+    const pr = parsePullRequest(data);
     if ("error" in pr || !pr.open) return;
-    const result = await evaluateAndReport(context, repo, pr, me, { lock });
+    const result = await evaluateAndReport(io, pr, config);
     // A stale or redelivered `edited` must not touch the check of the target the PR has now.
-    const retarget = oldTarget && oldTarget !== pr.route.target ? await concludeRetargeted(context, repo, pr, oldTarget, me) : undefined;
-    log.info({ pr: pr.number, target: pr.route.target, source: pr.route.source, ...result, retarget }, "evaluated pull request");
+    const retarget = oldTarget && oldTarget !== pr.route.target ? await concludeRetargeted(io, pr, oldTarget) : undefined;
+    io.log.info({ pr: pr.number, target: pr.route.target, source: pr.route.source, ...result, retarget }, "evaluated pull request");
   } catch (error) {
-    log.error({ pr: sent.number, err: error }, "failed to report on pull request; the delivery fails so it can be redelivered");
+    io.log.error({ pr: sent.number, err: error }, "failed to report on pull request; the delivery fails so it can be redelivered");
     throw error;
   }
 }

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import { KeyedLock } from "../github/keyed-lock.js";
+import { KeyedLock } from "./keyed-lock.js";
 
 export interface WorkLock {
   run<T>(key: string, work: () => Promise<T>): Promise<T>;

@@ -5,6 +5,7 @@
  * `Probot.defaults({ Octokit: instrumentedOctokit(ProbotOctokit.defaults(…)) })`.
  */
 import type { Octokit } from "@octokit/core";
+import { httpStatus } from "../github/errors.js";
 import { methodLabel, metrics as sharedMetrics, statusClass, type Metrics } from "./metrics.js";
 
 type Headers = Record<string, string | number | undefined>;
@@ -31,9 +32,9 @@ export function metricsPlugin(m: Metrics = sharedMetrics) {
         recordResponse(m, method, response.status, response.headers as Headers);
         return response;
       } catch (error) {
-        const e = error as { status?: number; response?: { headers?: Headers } };
-        recordResponse(m, method, e.status, e.response?.headers);
-        if (!e.status || e.status >= 400) m.errors.inc({ source: "github" }); // a 304 is not an error
+        const status = httpStatus(error);
+        recordResponse(m, method, status, (error as { response?: { headers?: Headers } }).response?.headers);
+        if (!status || status >= 400) m.errors.inc({ source: "github" }); // a 304 is not an error
         throw error;
       }
     });

@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunctionOptions, Probot } from "probot";
+import { httpStatus } from "../github/errors.js";
 import { metrics as sharedMetrics, type Metrics } from "./metrics.js";
 
 export type AddHandler = ApplicationFunctionOptions["addHandler"];
@@ -55,8 +56,8 @@ export function readinessProbe(probot: Probot, options: ObservabilityOptions = {
       return { ready: true, app: slug, checkedAt };
     } catch (error) {
       m.errors.inc({ source: "ready" });
-      const e = error as { status?: number; message?: string };
-      const reason = e.status ? `GET /app answered ${e.status}: cannot authenticate as the app (check APP_ID and the private key)` : `cannot authenticate as the app: ${e.message ?? String(error)}`;
+      const status = httpStatus(error);
+      const reason = status ? `GET /app answered ${status}: cannot authenticate as the app (check APP_ID and the private key)` : `cannot authenticate as the app: ${error instanceof Error ? error.message : String(error)}`;
       return { ready: false, reason: reason.slice(0, 300), checkedAt };
     } finally {
       clearTimeout(timer);

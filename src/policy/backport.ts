@@ -6,25 +6,18 @@
  * opened as a PR into development. It works for merge, squash and rebase merges, for forks and
  * after the hotfix branch is deleted, and it keeps production an ancestor of development.
  */
+import type { CompiledConfig } from "../config/compile.js";
 import type { Config } from "../config/schema.js";
-import { compilePattern, matches } from "./patterns.js";
-
-export interface MergedPullRequest {
-  readonly number: number;
-  readonly title: string;
-  readonly author: string;
-  readonly mergedBy: string | null;
-  readonly merged: boolean;
-  readonly mergeCommitSha: string | null;
-  readonly source: string;
-  readonly target: string;
-  readonly labels: readonly string[];
-}
+import type { PullRequestFacts } from "../model/pull-request.js";
+import { matches } from "./patterns.js";
 
 export type BackportKind = "hotfix" | "sync" | "other";
 
+/** Why a closed PR gets no backport; render says it in words where a person sees it. */
+export type BackportSkip = "disabled" | "not-merged" | "other-target" | "is-backport" | "sync-disabled" | "no-merge-commit";
+
 export type BackportTrigger =
-  | { readonly backport: false; readonly reason: string }
+  | { readonly backport: false; readonly reason: BackportSkip }
   | { readonly backport: true; readonly kind: BackportKind; readonly branch: string; readonly target: string; readonly mergeCommitSha: string };
 
 /** The fixed branch per (PR, target): creating it is the idempotency lock. */
@@ -40,15 +33,16 @@ export function sourceOfBackportBranch(config: Config, branch: string): number |
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-export function backportTrigger(pr: MergedPullRequest, config: Config): BackportTrigger {
+export function backportTrigger(pr: PullRequestFacts, config: Config): BackportTrigger {
   const { production, development, hotfix_prefix, backport_prefix } = config.branches;
-  if (!config.backport.enabled) return { backport: false, reason: "backports are disabled by config" };
-  if (!pr.merged) return { backport: false, reason: "the PR was closed without merging" };
-  if (pr.target !== production) return { backport: false, reason: `the PR merged into ${pr.target}, not ${production}` };
-  if (pr.source.startsWith(backport_prefix)) return { backport: false, reason: "the PR is itself a backport" };
-  const kind: BackportKind = pr.source === development ? "sync" : pr.source.startsWith(hotfix_prefix) ? "hotfix" : "other";
-  if (kind === "sync" && !config.backport.after_sync) return { backport: false, reason: "merging syncs back is disabled by config" };
-  if (!pr.mergeCommitSha) return { backport: false, reason: "the merged PR has no merge commit" };
+  const { source, target } = pr.route;
+  if (!config.backport.enabled) return { backport: false, reason: "disabled" };
+  if (!pr.merged) return { backport: false, reason: "not-merged" };
+  if (target !== production) return { backport: false, reason: "other-target" };
+  if (source.startsWith(backport_prefix)) return { backport: false, reason: "is-backport" };
+  const kind: BackportKind = source === development ? "sync" : source.startsWith(hotfix_prefix) ? "hotfix" : "other";
+  if (kind === "sync" && !config.backport.after_sync) return { backport: false, reason: "sync-disabled" };
+  if (!pr.mergeCommitSha) return { backport: false, reason: "no-merge-commit" };
   return { backport: true, kind, branch: backportBranch(config, pr.number), target: development, mergeCommitSha: pr.mergeCommitSha };
 }
 
@@ -78,23 +72,6 @@ export function nextBackportStep(existing: readonly ExistingBackport[], requeste
   return { step: "open-pr" };
 }
 
-export interface Approval {
-  readonly user: string;
-  readonly state: string;
-  readonly submittedAt: string | null;
-}
-
-/** Users whose latest review is an approval (reviewers leave `requested_reviewers` once they review). */
-export function approvers(reviews: readonly Approval[]): string[] {
-  const latest = new Map<string, Approval>();
-  for (const r of reviews) {
-    if (r.state === "COMMENTED" || r.state === "PENDING") continue; // comments do not change a verdict
-    const seen = latest.get(r.user);
-    if (!seen || (r.submittedAt ?? "") >= (seen.submittedAt ?? "")) latest.set(r.user, r);
-  }
-  return [...latest.values()].filter((r) => r.state === "APPROVED").map((r) => r.user);
-}
-
 export interface BackportPeople {
   readonly reviewers: string[];
   readonly assignees: string[];
@@ -103,13 +80,13 @@ export interface BackportPeople {
 const isBot = (login: string): boolean => login.endsWith("[bot]");
 
 /** Reviews from the author and every approver; assign the author and the merger. */
-export function backportPeople(pr: MergedPullRequest, approved: readonly string[]): BackportPeople {
+export function backportPeople(pr: Pick<PullRequestFacts, "author" | "mergedBy">, approved: readonly string[]): BackportPeople {
   const unique = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x && !isBot(x)))];
   return { reviewers: unique([pr.author, ...approved]), assignees: unique([pr.author, pr.mergedBy]) };
 }
 
-export function backportLabels(pr: MergedPullRequest, config: Config): string[] {
-  const patterns = config.backport.copy_labels.map((p) => compilePattern(p, {}));
+export function backportLabels(pr: Pick<PullRequestFacts, "labels">, config: CompiledConfig): string[] {
+  const patterns = config.compiled.copyLabels;
   const copied = pr.labels.filter((l) => patterns.some((p) => matches(p, l)));
   return [...new Set([config.backport.labels.backport, ...copied])];
 }

@@ -4,68 +4,46 @@
  * Pure: plain data in (the PR's route and the config), a verdict out. Pairs into governed
  * branches are denied unless a configured flow allows them; the first matching flow wins.
  */
-import type { Config, FlowConfig, FlowKind } from "../config/schema.js";
-import { compilePattern, matches, type CompiledPattern, type Placeholders } from "./patterns.js";
+import type { CompiledConfig, CompiledFlow } from "../config/compile.js";
+import type { FlowKind } from "../config/schema.js";
+import type { PullRequestRoute } from "../model/pull-request.js";
+import { matches, type CompiledPattern } from "./patterns.js";
 
-export interface PullRequestRoute {
-  /** `owner/name` of the repository that holds the PR (the base repository). */
-  readonly baseRepo: string;
-  /** `owner/name` of the head branch's repository; null when the fork was deleted. */
-  readonly headRepo: string | null;
-  readonly source: string;
+/** A source a flow into the target accepts: its `from` pattern with the placeholders filled in. */
+export interface AllowedSource {
+  readonly from: string;
+  readonly flow: string;
+  readonly allowForks: boolean;
+}
+
+/** Why a governed pair is denied, as data; render/flow.ts says it and what to do. */
+export type FlowDenial =
+  /** The source matches a flow that refuses forks. */
+  | { readonly kind: "fork"; readonly flow: { readonly name: string; readonly kind: FlowKind; readonly from: string } }
+  /** Production or a hotfix into development: that is the backport PR's job. */
+  | { readonly kind: "via-backport"; readonly from: "production" | "hotfix"; readonly production: string; readonly hotfixPrefix: string }
+  /** The source differs from production or development only in letter case. */
+  | { readonly kind: "case-twin"; readonly twin: string; readonly development: string }
+  /** No flow matches; `suggestion` is a literal target some flow would accept this source into. */
+  | { readonly kind: "no-flow"; readonly suggestion?: { readonly target: string; readonly flow: string; readonly kind: FlowKind } };
+
+interface GovernedPair {
+  readonly governed: true;
   readonly target: string;
+  readonly source: string;
+  readonly fromFork: boolean;
+  readonly baseRepo: string;
+  /** The head branch's repository; null when the fork was deleted. */
+  readonly headRepo: string | null;
 }
 
 export type FlowVerdict =
   | { readonly governed: false; readonly target: string }
-  | {
-      readonly governed: true;
-      readonly allowed: true;
-      readonly target: string;
-      readonly source: string;
-      readonly fromFork: boolean;
-      readonly flow: { readonly name: string; readonly kind: FlowKind };
-      readonly reason: string;
-    }
-  | {
-      readonly governed: true;
-      readonly allowed: false;
-      readonly target: string;
-      readonly source: string;
-      readonly fromFork: boolean;
-      readonly reason: string;
-      readonly fix: string;
-    };
+  | (GovernedPair & { readonly allowed: true; readonly flow: { readonly name: string; readonly kind: FlowKind } })
+  | (GovernedPair & { readonly allowed: false; readonly denial: FlowDenial; readonly allowedSources: readonly AllowedSource[] });
 
-export function placeholdersOf(config: Config): Placeholders {
-  return {
-    production: config.branches.production,
-    development: config.branches.development,
-    hotfix: config.branches.hotfix_prefix,
-    backport: config.branches.backport_prefix,
-  };
-}
-
-interface CompiledFlow {
-  readonly flow: FlowConfig;
-  readonly from: CompiledPattern;
-  readonly into: CompiledPattern;
-  readonly except: readonly CompiledPattern[];
-}
-
-function compileFlows(config: Config): CompiledFlow[] {
-  const p = placeholdersOf(config);
-  return config.flows.map((flow) => ({
-    flow,
-    from: compilePattern(flow.from, p),
-    into: compilePattern(flow.into, p),
-    except: flow.except.map((e) => compilePattern(e, p)),
-  }));
-}
-
-export function isGoverned(target: string, config: Config): boolean {
-  const p = placeholdersOf(config);
-  return config.governed.some((g) => matches(compilePattern(g, p), target));
+export function isGoverned(target: string, config: CompiledConfig): boolean {
+  return config.compiled.governed.some((g) => matches(g, target));
 }
 
 /** True when the head branch lives in another repository (or its repository is gone). */
@@ -73,97 +51,55 @@ export function isFromFork(route: PullRequestRoute): boolean {
   return route.headRepo === null || route.headRepo.toLowerCase() !== route.baseRepo.toLowerCase();
 }
 
-const code = (s: string): string => `\`${s.replace(/`/g, "ˋ")}\``;
-
-export function evaluateFlow(route: PullRequestRoute, config: Config): FlowVerdict {
+export function evaluateFlow(route: PullRequestRoute, config: CompiledConfig): FlowVerdict {
   const { source, target } = route;
   if (!isGoverned(target, config)) return { governed: false, target };
 
   const fromFork = isFromFork(route);
-  const flows = compileFlows(config);
+  const pair: GovernedPair = { governed: true, target, source, fromFork, baseRepo: route.baseRepo, headRepo: route.headRepo };
+  const flows = config.compiled.flows;
   const sourceMatches = (f: CompiledFlow): boolean => matches(f.from, source) && !f.except.some((e) => matches(e, source));
   const into = flows.filter((f) => matches(f.into, target));
 
   const allowed = into.find((f) => sourceMatches(f) && (!fromFork || f.flow.allow_forks));
-  if (allowed) {
-    const origin = fromFork ? `a fork (${route.headRepo})` : "this repository";
-    return {
-      governed: true,
-      allowed: true,
-      target,
-      source,
-      fromFork,
-      flow: { name: allowed.flow.name, kind: allowed.flow.kind },
-      reason: `${code(source)} from ${origin} → ${code(target)} is the ${allowed.flow.name} flow.`,
-    };
-  }
-  const { reason, fix } = explainDenial(route, config, flows, into, fromFork, sourceMatches);
-  return { governed: true, allowed: false, target, source, fromFork, reason, fix };
+  if (allowed) return { ...pair, allowed: true, flow: { name: allowed.flow.name, kind: allowed.flow.kind } };
+  const expand = (pattern: string): string => pattern.replace(/\{([a-z_]+)\}/g, (whole, key: string) => config.compiled.placeholders[key] ?? whole);
+  const allowedSources = into.map((f) => ({ from: expand(f.flow.from), flow: f.flow.name, allowForks: f.flow.allow_forks }));
+  return { ...pair, allowed: false, denial: denialOf(route, config, { flows, into, fromFork, sourceMatches, expand }), allowedSources };
 }
 
-function explainDenial(
-  route: PullRequestRoute,
-  config: Config,
-  flows: CompiledFlow[],
-  into: CompiledFlow[],
-  fromFork: boolean,
-  sourceMatches: (f: CompiledFlow) => boolean,
-): { reason: string; fix: string } {
+interface DenialContext {
+  readonly flows: readonly CompiledFlow[];
+  readonly into: readonly CompiledFlow[];
+  readonly fromFork: boolean;
+  readonly sourceMatches: (f: CompiledFlow) => boolean;
+  readonly expand: (pattern: string) => string;
+}
+
+function denialOf(route: PullRequestRoute, config: CompiledConfig, c: DenialContext): FlowDenial {
   const { source, target } = route;
-  const { production, development, hotfix_prefix: hotfix } = config.branches;
-  const p = placeholdersOf(config);
-  const shown = (pattern: string): string => code(pattern.replace(/\{([a-z_]+)\}/g, (whole, key: string) => p[key] ?? whole));
-  const allowedSources = into.map((f) => `${shown(f.flow.from)} (${f.flow.name}${f.flow.allow_forks ? "" : ", same repository only"})`);
-  const allowedList = allowedSources.length ? allowedSources.join(", ") : "nothing (no flow targets this branch)";
-  const base = `No flow allows ${code(source)} → ${code(target)}. Allowed into ${code(target)}: ${allowedList}.`;
+  const { production, development, hotfix_prefix: hotfixPrefix } = config.branches;
 
-  const forkBlocked = into.find((f) => sourceMatches(f) && fromFork && !f.flow.allow_forks);
-  if (forkBlocked) {
-    return {
-      reason: `${code(source)} comes from the fork ${route.headRepo ?? "(deleted repository)"}. A fork's branch is never the ${forkBlocked.flow.name} flow, even with the same name: only ${shown(forkBlocked.flow.from)} in ${route.baseRepo} is.`,
-      fix:
-        forkBlocked.flow.kind === "hotfix" || forkBlocked.flow.kind === "sync"
-          ? `Push the branch to ${route.baseRepo} (a maintainer can do this) and open the PR from there.`
-          : `Open the PR from a branch in ${route.baseRepo}.`,
-    };
+  const forkBlocked = c.into.find((f) => c.sourceMatches(f) && c.fromFork && !f.flow.allow_forks);
+  if (forkBlocked) return { kind: "fork", flow: { name: forkBlocked.flow.name, kind: forkBlocked.flow.kind, from: c.expand(forkBlocked.flow.from) } };
+
+  if (target === development && (source === production || source.startsWith(hotfixPrefix))) {
+    return { kind: "via-backport", from: source === production ? "production" : "hotfix", production, hotfixPrefix };
   }
 
-  if (target === development && (source === production || source.startsWith(hotfix))) {
-    const what = source === production ? `${code(production)} reaches ${code(development)}` : "A hotfix reaches " + code(development);
-    return {
-      reason: `${what} through the backport PR that branch-steward opens after the hotfix merges into ${code(production)}. ${base}`,
-      fix:
-        source === production
-          ? `Close this PR. Merge each hotfix into ${code(production)}; branch-steward then opens its backport PR into ${code(development)}.`
-          : `Retarget this PR to ${code(production)}. Once it merges, branch-steward opens the backport PR into ${code(development)}. If the change is not a production fix, rename the branch so it does not start with ${code(hotfix)}.`,
-    };
-  }
+  const twin = [production, development].find((b) => b !== source && b.toLowerCase() === source.toLowerCase());
+  if (twin) return { kind: "case-twin", twin, development };
 
-  const caseTwin = [production, development].find((b) => b !== source && b.toLowerCase() === source.toLowerCase());
-  if (caseTwin) {
-    return {
-      reason: `${code(source)} differs from ${code(caseTwin)} only in letter case; branch names are case-sensitive, so it is not the ${code(caseTwin)} branch. ${base}`,
-      fix: `Open the PR from ${code(caseTwin)}, or retarget it as a feature branch into ${code(development)}.`,
-    };
-  }
-
-  const suggestion = retargetSuggestion(route, flows, fromFork, sourceMatches);
-  return { reason: base, fix: suggestion ?? `Open the PR from an allowed source branch, or add a flow to .github/branch-steward.yml.` };
+  const suggestion = retargetSuggestion(route, c);
+  return suggestion ? { kind: "no-flow", suggestion } : { kind: "no-flow" };
 }
 
-/** The literal target some flow would accept this source into, phrased as a fix. */
-function retargetSuggestion(
-  route: PullRequestRoute,
-  flows: CompiledFlow[],
-  fromFork: boolean,
-  sourceMatches: (f: CompiledFlow) => boolean,
-): string | undefined {
-  for (const c of flows) {
-    if (!sourceMatches(c) || (fromFork && !c.flow.allow_forks)) continue;
-    const literal = literalTarget(c.into);
-    if (literal && literal !== route.target) {
-      return `Retarget this PR to ${code(literal)} (the ${c.flow.name} flow). ${c.flow.kind === "feature" ? "It reaches production with the next sync." : ""}`.trim();
-    }
+/** The literal target some flow would accept this source into. */
+function retargetSuggestion(route: PullRequestRoute, c: DenialContext): { target: string; flow: string; kind: FlowKind } | undefined {
+  for (const f of c.flows) {
+    if (!c.sourceMatches(f) || (c.fromFork && !f.flow.allow_forks)) continue;
+    const literal = literalTarget(f.into);
+    if (literal && literal !== route.target) return { target: literal, flow: f.flow.name, kind: f.flow.kind };
   }
   return undefined;
 }

@@ -6,10 +6,9 @@
  * branch-steward does not manage are carried over from the current protection unchanged.
  */
 import type { ConfigIssue } from "../config/parse.js";
-import type { Config } from "../config/schema.js";
+import type { CompiledConfig } from "../config/compile.js";
 import { checkName } from "./evaluation.js";
-import { placeholdersOf } from "./flow.js";
-import { compilePattern, matches } from "./patterns.js";
+import { matches } from "./patterns.js";
 
 export interface RequiredCheck {
   readonly context: string;
@@ -73,22 +72,19 @@ export interface BranchPlan {
 }
 
 /** Which `protection` entry applies to a branch: exact names (after placeholders) before patterns, then file order. */
-export function protectionRuleFor(config: Config, branch: string): { required_approvals: number } | undefined {
-  const p = placeholdersOf(config);
-  const entries = Object.entries(config.protection).map(([key, rule]) => ({ key, rule, compiled: compilePattern(key, p) }));
+export function protectionRuleFor(config: CompiledConfig, branch: string): { required_approvals: number } | undefined {
+  const p = config.compiled.placeholders;
+  const entries = config.compiled.protection;
   const expanded = (key: string) => key.replace(/\{([a-z_]+)\}/g, (whole, name: string) => p[name] ?? whole);
+  const rule = (e: (typeof entries)[number] | undefined) => e && { required_approvals: e.requiredApprovals };
   const exact = entries.find((e) => expanded(e.key) === branch);
-  if (exact) return exact.rule;
-  return entries.find((e) => !e.compiled.error && matches(e.compiled, branch))?.rule;
+  if (exact) return rule(exact);
+  return rule(entries.find((e) => !e.pattern.error && matches(e.pattern, branch)));
 }
 
 /** Keys of `protection` that are not valid patterns (e.g. an unknown placeholder). */
-export function protectionIssues(config: Config): ConfigIssue[] {
-  const p = placeholdersOf(config);
-  return Object.keys(config.protection).flatMap((key) => {
-    const error = compilePattern(key, p).error;
-    return error ? [{ path: `protection.${key}`, message: error }] : [];
-  });
+export function protectionIssues(config: CompiledConfig): ConfigIssue[] {
+  return config.compiled.protection.flatMap(({ key, pattern }) => (pattern.error ? [{ path: `protection.${key}`, message: pattern.error }] : []));
 }
 
 /**
@@ -96,9 +92,8 @@ export function protectionIssues(config: Config): ConfigIssue[] {
  * pinned to `appId` (other required checks kept), `strict` per `up_to_date`, the configured
  * approvals, no force pushes, no deletions. Everything else is kept from `current`.
  */
-export function desiredProtection(config: Config, appId: number, current: CurrentProtection): BranchPlan[] {
-  const p = placeholdersOf(config);
-  const upToDate = config.up_to_date.map((pattern) => compilePattern(pattern, p));
+export function desiredProtection(config: CompiledConfig, appId: number, current: CurrentProtection): BranchPlan[] {
+  const upToDate = config.compiled.upToDate;
   const roles = [
     { role: "production" as const, branch: config.branches.production },
     { role: "development" as const, branch: config.branches.development },

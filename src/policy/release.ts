@@ -4,10 +4,11 @@
  * and the facts the release notes are rendered from.
  */
 import semver from "semver";
-import type { ObservedCheck, RequiredCheck } from "./gate.js";
+import type { CompiledCheck } from "../config/compile.js";
+import { checkName } from "./evaluation.js";
 import { latestByName } from "./gate.js";
-import { compilePattern, matches } from "./patterns.js";
-import { code } from "../render/markdown.js";
+import { matches } from "./patterns.js";
+import type { ObservedCheck } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------
 // Rollback as roll-forward
@@ -17,9 +18,11 @@ export interface RevertInfo {
   readonly tag: string | null;
   /** The PR it reverts (`This reverts #N`, `Reverts owner/repo#N`), to look its release up. */
   readonly pullNumber: number | null;
-  /** Why it counts as a rollback: GitHub's revert title, or the label. */
-  readonly why: string;
+  /** Why it counts as a rollback: GitHub's revert title, or the label (render/release.ts revertWhyText). */
+  readonly cause: RevertCause;
 }
+
+export type RevertCause = { readonly kind: "title" } | { readonly kind: "label"; readonly label: string };
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
@@ -51,7 +54,7 @@ export function detectRevert(
     pullNumber = Number(m[2]);
     break;
   }
-  return { tag, pullNumber, why: byTitle ? "GitHub's revert title" : `the ${code(options.revertLabel)} label` };
+  return { tag, pullNumber, cause: byTitle ? { kind: "title" } : { kind: "label", label: options.revertLabel } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,15 +73,14 @@ export interface EvidenceRow {
 const reporterMatches = (check: ObservedCheck, app: string): boolean =>
   check.source === "check_run" ? check.reporter === app : check.reporter === `${app}[bot]` || check.reporter === app;
 
-function matching(req: RequiredCheck, observed: readonly ObservedCheck[]): ObservedCheck[] {
-  const pattern = compilePattern(req.name, {});
+function matching(req: CompiledCheck, observed: readonly ObservedCheck[]): ObservedCheck[] {
   // The pinned app's results first, then the latest of those: a look-alike never hides the real one.
-  const named = observed.filter((c) => (c.name === req.name || matches(pattern, c.name)) && (!req.app || reporterMatches(c, req.app)));
+  const named = observed.filter((c) => (c.name === req.name || matches(req.pattern, c.name)) && (!req.app || reporterMatches(c, req.app)));
   return latestByName(named).sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 /** One row per required check of the flow, with its results on the PR head and the merge commit. */
-export function collectEvidence(required: readonly RequiredCheck[], head: readonly ObservedCheck[], merge: readonly ObservedCheck[]): EvidenceRow[] {
+export function collectEvidence(required: readonly CompiledCheck[], head: readonly ObservedCheck[], merge: readonly ObservedCheck[]): EvidenceRow[] {
   return required.map((req) => ({ name: req.name, app: req.app, head: matching(req, head), merge: matching(req, merge) }));
 }
 
@@ -87,9 +89,21 @@ export function runningOnMerge(evidence: readonly EvidenceRow[]): string[] {
   return evidence.flatMap((row) => row.merge.filter((c) => c.status !== "completed").map((c) => c.name));
 }
 
-/** Does a check name matter for release evidence under some flow's requirements? */
-export function isEvidenceCheck(name: string, requirements: readonly RequiredCheck[]): boolean {
-  return requirements.some((req) => req.name === name || matches(compilePattern(req.name, {}), name));
+/** Does a check name matter for release evidence under some flow's requirements (`config.compiled.evidence`)? */
+export function isEvidenceCheck(name: string, requirements: readonly CompiledCheck[]): boolean {
+  return requirements.some((req) => req.name === name || matches(req.pattern, name));
+}
+
+/** Our check run on the PR head, as far as the bypass decision needs it. */
+export interface CheckRunVerdict {
+  readonly status: string;
+  readonly conclusion: string | null;
+}
+
+/** A merge without our check's `success` on its head was an admin bypass: the notes say so. */
+export function decideBypass(ours: CheckRunVerdict | undefined, production: string): ReleaseNotesData["bypass"] {
+  if (ours?.status === "completed" && ours.conclusion === "success") return undefined;
+  return { check: checkName(production), conclusion: ours?.conclusion ?? null };
 }
 
 // ---------------------------------------------------------------------------------------------

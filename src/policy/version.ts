@@ -8,7 +8,6 @@
  */
 import semver from "semver";
 import type { FlowKind } from "../config/schema.js";
-import { code, escapeInline } from "../render/markdown.js";
 
 export type Bump = "major" | "minor" | "patch";
 
@@ -114,10 +113,21 @@ export interface BumpInput {
   readonly revert: boolean;
 }
 
+/** Why the bump is what it is, as data; render/release.ts `bumpReasonText` says it (and that text is stored in the tag). */
+export type BumpCause =
+  /** A release label; `outranks` are the lower ones also set. */
+  | { readonly kind: "label"; readonly label: string; readonly outranks: readonly string[] }
+  | { readonly kind: "revert" }
+  | { readonly kind: "breaking-title" }
+  | { readonly kind: "breaking-body" }
+  /** By the flow: a sync is a minor, a hotfix a patch ("hotfix → patch" is decided here). */
+  | { readonly kind: "sync" | "hotfix" | "other-flow"; readonly flow: string; readonly source: string }
+  /** Not an allowed flow (merged anyway, e.g. by an admin): treated as a fix. */
+  | { readonly kind: "no-flow"; readonly source: string };
+
 export interface BumpDecision {
   readonly bump: Bump;
-  /** One sentence a person can read in the release notes. */
-  readonly reason: string;
+  readonly cause: BumpCause;
 }
 
 const BUMP_ORDER: readonly Bump[] = ["major", "minor", "patch"];
@@ -134,32 +144,27 @@ export function decideBump(input: BumpInput): BumpDecision {
   const labels = new Set(input.labels);
   const labelled = BUMP_ORDER.filter((b) => labels.has(input.labelNames[b]));
   const top = labelled[0];
-  if (top) {
-    const others = labelled.length > 1 ? ` (it outranks ${labelled.slice(1).map((b) => code(input.labelNames[b])).join(", ")})` : "";
-    return { bump: top, reason: `${cap(top)}: the PR carries the label ${code(input.labelNames[top])}${others}.` };
-  }
-  if (input.revert) return { bump: "patch", reason: "Patch: the PR is a rollback (a revert), released as a roll-forward." };
-  if (BREAKING_TITLE.test(input.title.trim())) {
-    return { bump: "major", reason: "Major: the PR title marks a breaking change (`!` after the type)." };
-  }
-  if (BREAKING_BODY.test(input.body)) return { bump: "major", reason: "Major: the PR description contains `BREAKING CHANGE`." };
-  const flow = input.flow;
-  if (flow?.kind === "sync") return { bump: "minor", reason: `Minor: a ${escapeInline(flow.name)} of ${code(input.source)} into production.` };
-  if (flow?.kind === "hotfix") return { bump: "patch", reason: `Patch: the ${escapeInline(flow.name)} ${code(input.source)}.` };
-  if (flow) {
-    return { bump: "patch", reason: `Patch: ${code(input.source)} took the ${escapeInline(flow.name)} flow, which is neither a sync nor a hotfix.` };
-  }
-  return {
-    bump: "patch",
-    reason: `Patch: ${code(input.source)} is not an allowed flow into production (merged anyway, e.g. by an admin), so it is treated as a fix.`,
-  };
+  if (top) return { bump: top, cause: { kind: "label", label: input.labelNames[top], outranks: labelled.slice(1).map((b) => input.labelNames[b]) } };
+  if (input.revert) return { bump: "patch", cause: { kind: "revert" } };
+  if (BREAKING_TITLE.test(input.title.trim())) return { bump: "major", cause: { kind: "breaking-title" } };
+  if (BREAKING_BODY.test(input.body)) return { bump: "major", cause: { kind: "breaking-body" } };
+  const { flow, source } = input;
+  if (flow?.kind === "sync") return { bump: "minor", cause: { kind: "sync", flow: flow.name, source } };
+  if (flow?.kind === "hotfix") return { bump: "patch", cause: { kind: "hotfix", flow: flow.name, source } };
+  if (flow) return { bump: "patch", cause: { kind: "other-flow", flow: flow.name, source } };
+  return { bump: "patch", cause: { kind: "no-flow", source } };
 }
 
-const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Why no next version can be computed (render/release.ts says it). */
+export type VersionProblem =
+  | { readonly code: "cannot-bump"; readonly from: string; readonly bump: Bump }
+  /** `next` would not be above `highest`, a version tagged outside this commit's history. */
+  | { readonly code: "version-conflict"; readonly previous: string | null; readonly next: string; readonly highest: string };
 
 export type NextVersion =
   | { readonly ok: true; readonly version: string; readonly tag: string; readonly previous: VersionTag | null }
-  | { readonly ok: false; readonly problem: string };
+  | { readonly ok: false; readonly problem: VersionProblem };
 
 /**
  * The next version: the previous (highest ancestor) version bumped, or the initial version when
@@ -174,17 +179,11 @@ export function nextVersion(
 ): NextVersion {
   const version = state.previous ? semver.inc(state.previous.version, bump) : options.initialVersion;
   if (!version || semver.valid(version) !== version) {
-    return { ok: false, problem: `cannot bump ${state.previous?.tag ?? options.initialVersion} (${bump}).` };
+    return { ok: false, problem: { code: "cannot-bump", from: state.previous?.tag ?? options.initialVersion, bump } };
   }
   const highest = state.versions.reduce<VersionTag | null>((h, v) => (!h || semver.gt(v.version, h.version) ? v : h), null);
   if (highest && !semver.gt(version, highest.version)) {
-    const base = state.previous
-      ? `The previous version on this commit's history is \`${state.previous.tag}\`, so this merge would be \`${options.prefix}${version}\``
-      : `No version tag is an ancestor of this commit, so this merge would be the initial \`${options.prefix}${version}\``;
-    return {
-      ok: false,
-      problem: `${base}, but \`${highest.tag}\` already exists on a commit that is not in this commit's history. Versions must increase along production's history, so branch-steward will not guess.`,
-    };
+    return { ok: false, problem: { code: "version-conflict", previous: state.previous?.tag ?? null, next: `${options.prefix}${version}`, highest: highest.tag } };
   }
   return { ok: true, version, tag: `${options.prefix}${version}`, previous: state.previous };
 }

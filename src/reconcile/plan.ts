@@ -3,6 +3,7 @@
  * Pure: the sweep reads GitHub, these decide, the sweep acts.
  */
 import type { Config } from "../config/schema.js";
+import type { PullRequestFacts } from "../model/pull-request.js";
 
 export interface DeliveryAttempt {
   readonly id: number;
@@ -55,20 +56,14 @@ export function planRedeliveries(
   return { redeliver: candidates.slice(0, options.max), failed, exhausted };
 }
 
-export interface MergedIntoProduction {
-  readonly number: number;
-  readonly mergedAt: string;
-  readonly labels: readonly string[];
-  readonly source: string;
-}
-
-/** Merged production PRs with no sign of a backport (no pending, done or not-needed label). */
-export function planBackportRepairs(merged: readonly MergedIntoProduction[], config: Config, now: Date, windowMs: number): number[] {
+/** Merged production PRs with no sign of a backport (no pending, done or not-needed label), oldest first. */
+export function planBackportRepairs(merged: readonly PullRequestFacts[], config: Config, now: Date, windowMs: number): number[] {
   const { pending, done, not_needed } = config.backport.labels;
   const since = now.getTime() - windowMs;
   return merged
+    .flatMap((pr) => (pr.mergedAt ? [{ ...pr, mergedAt: pr.mergedAt }] : []))
     .filter((pr) => Date.parse(pr.mergedAt) >= since)
-    .filter((pr) => !pr.source.startsWith(config.branches.backport_prefix))
+    .filter((pr) => !pr.route.source.startsWith(config.branches.backport_prefix))
     .filter((pr) => !pr.labels.some((l) => l === pending || l === done || l === not_needed))
     .sort((a, b) => a.mergedAt.localeCompare(b.mergedAt))
     .map((pr) => pr.number);

@@ -15,27 +15,17 @@ import type { Logger } from "pino";
 import { loadConfig } from "../config/load.js";
 import type { AppIdentity, IdentityProvider } from "../github/identity.js";
 import type { Octokit, RepoRef } from "../github/types.js";
-import { Courtesy } from "../github/courtesy.js";
-import { mergedFacts, runBackport } from "../handlers/backport.js";
-import { pullRequestFacts } from "../handlers/pull-request-facts.js";
-import { evaluateAndReport } from "../handlers/report.js";
-import { isGoverned } from "../policy/flow.js";
 import { metrics } from "../observability/metrics.js";
-import type { WorkLock } from "../infra/work-lock.js";
-import { planBackportRepairs, planRedeliveries, type DeliveryAttempt } from "./plan.js";
+import { backports } from "./backports.js";
+import { checks } from "./checks.js";
+import { planRedeliveries, type DeliveryAttempt } from "./plan.js";
+import { isolated, type Reconciler, type SweepOptions, type SweepSummary } from "./reconciler.js";
+import { releases } from "./releases.js";
 
-export interface SweepOptions {
-  /** How far back to look for failed deliveries and unbackported merges. */
-  readonly windowMs: number;
-  readonly maxRedeliveries: number;
-  readonly maxAttemptsPerDelivery: number;
-  /** Open PRs evaluated per repository per sweep. */
-  readonly maxPullsPerRepo: number;
-  /** Extra per-repository reconcilers (e.g. releases), run after backports. */
-  readonly extra?: readonly RepoReconciler[];
-  /** The app's work lock, so a sweep and a webhook never work on the same PR or release at once. */
-  readonly lock?: Pick<WorkLock, "run">;
-}
+export type { Reconciler, RepoSweep, SweepFailure, SweepOptions, SweepSummary } from "./reconciler.js";
+
+/** What the sweep repairs on every repository, in this order. */
+export const RECONCILERS: readonly Reconciler[] = [checks, backports, releases];
 
 export const DEFAULT_SWEEP: SweepOptions = {
   windowMs: 6 * 3600_000,
@@ -43,38 +33,6 @@ export const DEFAULT_SWEEP: SweepOptions = {
   maxAttemptsPerDelivery: 3,
   maxPullsPerRepo: 100,
 };
-
-export interface RepoSweepContext {
-  readonly context: Context;
-  readonly octokit: Octokit;
-  readonly repo: RepoRef;
-  readonly me: AppIdentity;
-  readonly log: Logger;
-  readonly now: Date;
-  readonly options: SweepOptions;
-  readonly lock?: Pick<WorkLock, "run"> | undefined;
-}
-
-/** A per-repository reconciler; `failed` counts what it could not do (retried by the next sweep). */
-export type RepoReconciler = (ctx: RepoSweepContext) => Promise<{ found: number; fixed: number; failed?: number }>;
-
-/** Where a sweep failure happened; each is counted, logged and retried by the next sweep. */
-export type SweepFailure = "redeliveries" | "installations" | "repositories" | "pulls" | "comments" | "backports" | "extra";
-
-export interface SweepSummary {
-  redeliveries: { failed: number; redelivered: number; exhausted: number };
-  /** `deferred`: governed open PRs beyond `maxPullsPerRepo`, left for a later sweep or event. */
-  checks: { evaluated: number; rewritten: number; deferred: number };
-  backports: { missing: number; fixed: number; unresolved: number; oldestUnresolvedSeconds: number };
-  extra: { found: number; fixed: number };
-  repositories: number;
-  requests: number;
-  /** Failures by where they happened; the rest of the sweep went on. */
-  failures: Record<SweepFailure, number>;
-  /** All failures (the sum of `failures`). */
-  errors: number;
-  durationMs: number;
-}
 
 /** Counts every request an octokit instance makes (the sweep's cost). */
 function counted(octokit: Octokit, counter: { requests: number }): Octokit {
@@ -103,83 +61,14 @@ function repoContext(octokit: Octokit, repo: { owner: string; name: string; inst
   return new Context({ id: `sweep-${Date.now()}`, name: "repository", payload } as never, octokit, log);
 }
 
-/**
- * Runs one unit of sweep work; a failure is counted (summary and metric), logged, and the sweep
- * goes on with the next unit. Returns undefined when it failed.
- */
-async function isolated<T>(summary: SweepSummary, kind: SweepFailure, log: Logger, about: Record<string, unknown>, work: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await work();
-  } catch (error) {
-    fail(summary, kind);
-    log.error({ ...about, err: error, failure: kind }, `sweep: ${kind} failed; the sweep goes on and the next one retries it`);
-    return undefined;
-  }
-}
-
-function fail(summary: SweepSummary, kind: SweepFailure, n = 1): void {
-  summary.failures[kind] += n;
-  summary.errors += n;
-}
-
-async function reconcileRepo(ctx: RepoSweepContext, summary: SweepSummary): Promise<void> {
-  const { context, octokit, repo, me, log, now, options } = ctx;
+/** One repository: its config read once, then every reconciler, each isolated. */
+async function reconcileRepo(octokit: Octokit, where: { repo: RepoRef; htmlUrl: string; installationId: number }, ctx: { me: AppIdentity; log: Logger; now: Date; options: SweepOptions }, summary: SweepSummary): Promise<void> {
+  const { repo } = where;
+  const context = repoContext(octokit, { owner: repo.owner, name: repo.repo, installationId: where.installationId }, ctx.log);
   const config = await loadConfig(context);
-  // Every open governed PR: a missed event, a config change or a validation result that never
-  // reached us all converge here. evaluateAndReport writes only where the result changed.
-  // One PR failing (a 422, a 500) never stops the others.
-  const open = await isolated(summary, "pulls", log, { phase: "list open pull requests" }, () =>
-    octokit.paginate(octokit.rest.pulls.list, { ...repo, state: "open", per_page: 100 }),
-  );
-  const governed = (open ?? []).flatMap((raw) => {
-    const pr = pullRequestFacts(raw);
-    return "error" in pr || !isGoverned(pr.route.target, config.config) ? [] : [pr];
-  });
-  if (governed.length > options.maxPullsPerRepo) {
-    summary.checks.deferred += governed.length - options.maxPullsPerRepo;
-    log.warn({ governed: governed.length, max: options.maxPullsPerRepo }, "sweep: more open governed PRs than one sweep evaluates; the rest wait for their next event or a later sweep");
-  }
-  for (const pr of governed.slice(0, options.maxPullsPerRepo)) {
-    const result = await isolated(summary, "pulls", log, { pr: pr.number }, () => evaluateAndReport(context, repo, pr, me, { lock: options.lock }));
-    if (!result) continue;
-    summary.checks.evaluated++;
-    if (result.check === "created" || result.check === "updated") summary.checks.rewritten++;
-    if (result.comment === "failed") fail(summary, "comments"); // the check stands; the next sweep retries the comment
-  }
-  if (!config.ok) return;
-  // Merged production PRs in the window that carry no backport label.
-  const closed = await isolated(summary, "backports", log, { phase: "list merged pull requests" }, async () => {
-    const { data } = await octokit.rest.pulls.list({ ...repo, state: "closed", base: config.config.branches.production, sort: "updated", direction: "desc", per_page: 50 });
-    return data;
-  });
-  const merged = (closed ?? [])
-    .filter((p) => p.merged_at)
-    .map((p) => ({ number: p.number, mergedAt: p.merged_at as string, labels: p.labels.map((l) => l.name), source: p.head.ref }));
-  const missing = planBackportRepairs(merged, config.config, now, options.windowMs);
-  summary.backports.missing += missing.length;
-  for (const number of missing) {
-    const raw = (closed ?? []).find((p) => p.number === number);
-    if (!raw) continue;
-    const courtesy = new Courtesy(log);
-    const work = () => runBackport({ octokit, repo, me, log, courtesy }, mergedFacts(raw as never), config.config, false);
-    const outcome = await isolated(summary, "backports", log, { pr: number }, () =>
-      options.lock ? options.lock.run(`${repo.owner}/${repo.repo}#${number}:backport`, work) : work(),
-    );
-    if (courtesy.failed) fail(summary, "comments", courtesy.failed);
-    if (outcome !== undefined) log.info({ pr: number, outcome }, "sweep: backport");
-    if (outcome !== undefined && !outcome.startsWith("skipped")) summary.backports.fixed++;
-    else {
-      summary.backports.unresolved++;
-      const age = (now.getTime() - Date.parse(raw.merged_at as string)) / 1000;
-      summary.backports.oldestUnresolvedSeconds = Math.max(summary.backports.oldestUnresolvedSeconds, age);
-    }
-  }
-  for (const reconciler of options.extra ?? []) {
-    const result = await isolated(summary, "extra", log, { reconciler: reconciler.name }, () => reconciler(ctx));
-    if (!result) continue;
-    summary.extra.found += result.found;
-    summary.extra.fixed += result.fixed;
-    if (result.failed) fail(summary, "extra", result.failed);
+  const io = { octokit, repo, me: ctx.me, log: ctx.log, repoHtmlUrl: where.htmlUrl, lock: ctx.options.lock, now: () => ctx.now };
+  for (const reconciler of ctx.options.reconcilers ?? RECONCILERS) {
+    await isolated(summary, reconciler.failure, ctx.log, { reconciler: reconciler.name }, () => reconciler.run({ io, config, options: ctx.options }, summary));
   }
 }
 
@@ -225,10 +114,8 @@ export async function sweep(app: Probot, identity: IdentityProvider, options: Sw
       summary.repositories++;
       const repo = { owner: r.owner.login, repo: r.name };
       const repoLog = log.child({ repo: `${repo.owner}/${repo.repo}` });
-      await isolated(summary, "repositories", repoLog, {}, async () => {
-        const context = repoContext(octokit, { owner: repo.owner, name: repo.repo, installationId: installation.id }, repoLog);
-        await reconcileRepo({ context, octokit, repo, me, log: repoLog, now, options, lock: options.lock }, summary);
-      });
+      const htmlUrl = r.html_url || `https://github.com/${repo.owner}/${repo.repo}`;
+      await isolated(summary, "repositories", repoLog, {}, () => reconcileRepo(octokit, { repo, htmlUrl, installationId: installation.id }, { me, log: repoLog, now, options }, summary));
     }
   }
   summary.requests = counter.requests;

@@ -1,6 +1,8 @@
 /** Texts of the backport feature: the backport PR body and the comments on the source PR. */
+import type { CommitSummary } from "../policy/types.js";
 import type { BackportKind } from "../policy/backport.js";
-import type { CommitSummary } from "../policy/gate.js";
+import type { ConfigIssue } from "../config/parse.js";
+import { renderConfigInvalid } from "./config.js";
 import { COMMENT_BODY, ISSUE_BODY, TITLE, clipInline, fitBody, fitList, fitTitle, minus } from "./limits.js";
 import { code, escapeInline, escapeText, inertMarkdown, shellArg } from "./markdown.js";
 
@@ -22,8 +24,16 @@ export function renderBackportTitle(kind: BackportKind, p: { readonly developmen
 }
 
 /** The title of the tracking issue of a conflicting cherry-pick (the app finds it by this title). */
-export function renderPickConflictIssueTitle(source: number, target: string): string {
+export function renderPickConflictTitle(source: number, target: string): string {
   return fitTitle(target, TITLE, { prefix: `Backport #${source} to `, suffix: ": cherry-pick conflicts" });
+}
+
+/** The old name, until the backport workflow uses renderPickConflictTitle. */
+export const renderPickConflictIssueTitle = renderPickConflictTitle;
+
+/** The cherry-picked commit's message: the PR title, its number, and the commit it came from. */
+export function renderPickMessage(title: string, source: number, mergeSha: string): string {
+  return `${title} (backport #${source})\n\n(cherry picked from commit ${mergeSha})`;
 }
 
 export interface BackportBody {
@@ -114,6 +124,21 @@ export function renderClosedByHuman(prNumber: number): string {
 export function renderBackportFailed(reason: string): string {
   const text = `${BACKPORT_MARKER}\n⚠️ branch-steward could not backport this PR: ${clipInline(escapeText(reason), { chars: 4_000 })}\n\nFix the cause and comment \`/backport\` to retry.`;
   return fitBody(text, COMMENT_BODY);
+}
+
+/** The comment when a backport failed on a GitHub error: a 403/404 names the permissions, anything else its message. */
+export function renderBackportFailure(f: { readonly status?: number | undefined; readonly message: string }): string {
+  const reason =
+    f.status === 403 || f.status === 404
+      ? `GitHub refused a request (HTTP ${f.status}); check that the app has contents and pull requests write permission.`
+      : f.message;
+  return renderBackportFailed(reason);
+}
+
+/** The comment when the config is invalid: the one invalid-config text, retried with `/backport`. */
+export function renderBackportConfigInvalid(issues: readonly ConfigIssue[]): string {
+  const { body } = renderConfigInvalid(issues, "backport-command");
+  return fitBody(`${BACKPORT_MARKER}\n⚠️ branch-steward did not attempt this backport: ${body}`, COMMENT_BODY);
 }
 
 export function renderConflict(branch: string, target: string): string {

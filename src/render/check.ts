@@ -1,5 +1,9 @@
 /** The output of the `branch-steward / <target>` check run. */
-import type { Evaluation, Outcome, RuleResult } from "../policy/evaluation.js";
+
+import type { Evaluation, Outcome, RuleResult } from "../policy/types.js";
+import { configInvalidTitle } from "./config.js";
+import { ageLimit, count, renderFinding, type RuleRow } from "./findings.js";
+import { pairText } from "./flow.js";
 import { CHECK_TEXT, CHECK_TITLE, clipInline, fitCheckSummary, fitTitle, fits, minus, utf8Bytes, type Limit } from "./limits.js";
 import { cell, escapeInline, inertMarkdown } from "./markdown.js";
 
@@ -15,22 +19,23 @@ export interface CheckOutput {
 }
 
 const cellText = (markdown: string): string => cell(clipInline(inertMarkdown(markdown), CELL));
-const row = (r: RuleResult): string => `| ${cellText(r.rule)} | ${OUTCOME[r.outcome]} | ${cellText(r.detail)} | ${r.fix ? cellText(r.fix) : "—"} |`;
+const row = (r: RuleRow): string => `| ${cellText(r.rule)} | ${OUTCOME[r.outcome]} | ${cellText(r.detail)} | ${r.fix ? cellText(r.fix) : "—"} |`;
 
 export function renderCheck(evaluation: Evaluation): CheckOutput {
+  const title = titleOf(evaluation);
   const head = [
     // The title is plain text (it may quote a branch name verbatim): escape it for the summary.
-    `**${verdictWord(evaluation)}**: ${cell(clipInline(escapeInline(evaluation.title), CELL))}`,
+    `**${verdictWord(evaluation)}**: ${cell(clipInline(escapeInline(title), CELL))}`,
     "",
     "| Rule | Result | Details | What to do |",
     "| --- | --- | --- | --- |",
   ].join("\n");
   const foot = configLine(evaluation);
-  const rows = fitRows(evaluation.rules, minus(CHECK_TEXT, `${head}\n\n\n${foot}`));
+  const rows = fitRows(evaluation.rules.map(renderFinding), minus(CHECK_TEXT, `${head}\n\n\n${foot}`));
   const summary = [head, ...rows, "", foot].join("\n").trimEnd();
   return {
     // Check run titles are plain text on one line.
-    title: fitTitle(evaluation.title, CHECK_TITLE),
+    title: fitTitle(title, CHECK_TITLE),
     summary: fitCheckSummary(summary),
   };
 }
@@ -39,10 +44,10 @@ export function renderCheck(evaluation: Evaluation): CheckOutput {
  * Every row when they fit; otherwise the failing rows first, then pending, then passing ones,
  * in their order, and a line that says how many were left out.
  */
-function fitRows(rules: readonly RuleResult[], limit: Limit): string[] {
+function fitRows(rules: readonly RuleRow[], limit: Limit): string[] {
   const all = rules.map(row);
   if (fits(all.join("\n"), limit)) return all;
-  const order = rules.map((r, i) => i).sort((a, b) => RANK[(rules[a] as RuleResult).outcome] - RANK[(rules[b] as RuleResult).outcome] || a - b);
+  const order = rules.map((r, i) => i).sort((a, b) => RANK[(rules[a] as RuleRow).outcome] - RANK[(rules[b] as RuleRow).outcome] || a - b);
   const room = minus(limit, `\n\n${moreLine(rules, rules.length)}`);
   const kept = new Set<number>();
   let chars = 0;
@@ -60,7 +65,7 @@ function fitRows(rules: readonly RuleResult[], limit: Limit): string[] {
   return [...all.filter((_, i) => kept.has(i)), "", moreLine(left, left.length)];
 }
 
-function moreLine(left: readonly RuleResult[], n: number): string {
+function moreLine(left: readonly RuleRow[], n: number): string {
   const failing = left.filter((r) => r.outcome === "fail").length;
   return `… and ${n} more rule${n === 1 ? "" : "s"}${failing ? ` (${failing} failing)` : ""} not shown: GitHub limits a check summary to 65,535 characters.`;
 }
@@ -88,4 +93,54 @@ function configLine(e: Evaluation): string {
     default:
       return "";
   }
+}
+
+type Row<K extends RuleResult["rule"]> = Extract<RuleResult, { rule: K }>;
+
+/** `a, b` from names; a title is plain text. */
+const names = (xs: readonly string[]): string => xs.join(", ");
+const plural = (n: number, word: string): string => `${count(n)} ${word}${n === 1 ? "" : "s"}`;
+
+/** A failing row's title and how many failing rows it speaks for (same-kind required checks share one). */
+function failingTitle(first: RuleResult, failing: readonly RuleResult[]): { text: string; covers: number } {
+  switch (first.rule) {
+    case "hotfix-lineage":
+      return { text: `${plural(first.count, "commit")} from ${first.development}: not cut from ${first.production}`, covers: 1 };
+    case "up-to-date":
+      return { text: `${first.target} has ${plural(first.behindBy, "commit")} that ${first.source} lacks`, covers: 1 };
+    case "required-check": {
+      if (first.state === "stale") return { text: `${first.check.name} is older than ${ageLimit(first.check.maxAgeSeconds ?? 0)}`, covers: 1 };
+      const failed = failing.filter((r): r is Row<"required-check"> => r.rule === "required-check" && r.state === "failed");
+      return { text: `${names(failed.map((r) => r.check.name))} failed`, covers: failed.length };
+    }
+    case "flow":
+      return { text: `${pairText(first.verdict)} is not an allowed flow`, covers: 1 };
+    case "validation":
+      return { text: `no validation configured for the ${first.flowName} flow`, covers: 1 };
+    case "config":
+      return { text: configInvalidTitle(failing.length), covers: failing.length };
+    case "retargeted":
+      return { text: `PR now targets ${first.to}`, covers: 1 };
+  }
+}
+
+/**
+ * The check's title states the finding: the first failing row (with "(+N more)" when others
+ * fail too), else what it waits for, else which flow allowed it. Plain text, one line.
+ */
+export function titleOf(e: Evaluation): string {
+  const failing = e.rules.filter((r) => r.outcome === "fail");
+  const first = failing[0];
+  if (first) {
+    const { text, covers } = failingTitle(first, failing);
+    const more = failing.length - covers;
+    return more > 0 ? `${text} (+${more} more)` : text;
+  }
+  const pending = e.rules.filter((r): r is Row<"required-check"> => r.rule === "required-check" && r.outcome === "pending");
+  if (pending.length) return `waiting for ${names(pending.map((r) => r.check.name))}`;
+  const retargeted = e.rules.find((r): r is Row<"retargeted"> => r.rule === "retargeted");
+  if (retargeted) return `PR now targets ${retargeted.to}`;
+  const flow = e.flow;
+  if (flow?.governed && flow.allowed) return `${flow.flow.name} flow: ${pairText(flow)} is allowed`;
+  return "allowed";
 }

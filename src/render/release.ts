@@ -3,18 +3,17 @@
  * Release notes (the evidence, for a person), the PR comment, and the line a reverted release
  * gets. Deterministic: the same facts give the same text, so an unchanged release is not rewritten.
  */
-import { METADATA_HEADER, REVERTED_BY_MARKER, type IncludedPull, type ReleaseNotesData, type TagMetadata } from "../policy/release.js";
-import type { ObservedCheck } from "../policy/gate.js";
-import type { ConfigIssue } from "../config/parse.js";
-import { COMMENT_BODY, RELEASE_BODY, RELEASE_NAME, clipInline, fitBody, fitList, fitTitle, minus } from "./limits.js";
+import type { ObservedCheck, ReleaseProblem } from "../policy/types.js";
+import { METADATA_HEADER, REVERTED_BY_MARKER, type IncludedPull, type ReleaseNotesData, type RevertCause, type TagMetadata } from "../policy/release.js";
+import type { BumpDecision } from "../policy/version.js";
+import { COMMENT_BODY, RELEASE_BODY, RELEASE_NAME, clipInline, fitBody, fitTitle, minus } from "./limits.js";
+import { configFixText, renderConfigInvalid } from "./config.js";
 import { cell, code, escapeInline, inertMarkdown } from "./markdown.js";
 
 export const RELEASE_COMMENT_MARKER = "<!-- branch-steward:release -->";
 const RELEASE_NOTES_MARKER = "<!-- branch-steward:release-notes -->";
 const COMMIT_LIMIT = 30;
 const IGNORED_LIMIT = 10;
-/** Config problems named in the "not released" comment; the check of any governed PR lists them all. */
-const CONFIG_ISSUES_LIMIT = 20;
 /** One sentence of user-influenced text (a bump reason, a problem) never takes more than this. */
 const SENTENCE = { chars: 4_000 };
 /** The included pull requests listed at most, by count and by characters; the rest are counted. */
@@ -188,16 +187,89 @@ export function renderReleaseProblemComment(problem: string, fix: string): strin
   return fitBody(text.join("\n"), COMMENT_BODY);
 }
 
-/** The problem sentence for an invalid config: each key path quoted exactly, each message as text. */
-export function renderConfigProblem(issues: readonly ConfigIssue[]): string {
-  const named = issues.map((i) => (i.path ? `${code(clipInline(i.path, { chars: 200 }))}: ${escapeInline(clipInline(i.message, { chars: 300 }))}` : escapeInline(clipInline(i.message, { chars: 300 }))));
-  const listed = fitList(named, { max: CONFIG_ISSUES_LIMIT, separator: "; ", more: (n) => `and ${n} more (the branch-steward check of any governed PR lists them all)` });
-  return `The configuration is invalid: ${listed.join("; ")}.`;
-}
-
 /** The version a release comment names (to find the release a revert PR points to). */
 export function versionInReleaseComment(body: string): string | null {
   return body.match(/<!-- branch-steward:version (\S+) -->/)?.[1] ?? null;
 }
 
 export const releaseName = (tag: string, title: string): string => fitTitle(title, RELEASE_NAME, { prefix: `${tag}: ` });
+
+const FIX_BY_HAND = (mergeSha: string): string =>
+  `Tag the merge commit \`${short(mergeSha)}\` by hand with the version you intend, or delete the misplaced tag if it was a mistake; branch-steward then publishes the release on redelivery.`;
+
+/** What went wrong and what to do, for each reason a merge was not versioned. */
+export function releaseProblemText(p: ReleaseProblem): { problem: string; fix: string } {
+  switch (p.code) {
+    case "no-merge-sha":
+      return { problem: "The merged PR has no merge commit SHA.", fix: "Tag the merge commit by hand, or redeliver the webhook once GitHub reports it." };
+    case "no-ancestor-tag":
+      return {
+        problem: `None of the ${p.checked} highest version tags is in the history of \`${short(p.mergeSha)}\`.`,
+        fix: "Check that production's history contains its version tags; tag this merge by hand if it must be released.",
+      };
+    case "cannot-bump":
+      return { problem: `cannot bump ${p.from} (${p.bump}).`, fix: FIX_BY_HAND(p.mergeSha) };
+    case "version-conflict": {
+      const base = p.previous
+        ? `The previous version on this commit's history is \`${p.previous}\`, so this merge would be \`${p.next}\``
+        : `No version tag is an ancestor of this commit, so this merge would be the initial \`${p.next}\``;
+      return {
+        problem: `${base}, but \`${p.highest}\` already exists on a commit that is not in this commit's history. Versions must increase along production's history, so branch-steward will not guess.`,
+        fix: FIX_BY_HAND(p.mergeSha),
+      };
+    }
+    case "tag-race-exhausted":
+      return {
+        problem: `Another merge took the computed version ${p.attempts} times in a row.`,
+        fix: "Redeliver the `pull_request` closed webhook from the app's advanced settings once merges calm down.",
+      };
+    case "forbidden":
+      return {
+        problem: `GitHub refused a request with 403 Forbidden: ${p.message.trim().slice(0, 300)}`,
+        fix: "Grant the app **Contents: write** (tags and releases) and **Issues: write**, accept the new permissions on the installation, then redeliver the `pull_request` closed webhook from the app's advanced settings.",
+      };
+    case "config-invalid": {
+      const { body } = renderConfigInvalid(p.issues, "redeliver");
+      const fix = configFixText("redeliver");
+      return { problem: body.slice(0, body.length - fix.length).trimEnd(), fix };
+    }
+  }
+}
+
+/** The "not released" comment for a problem: the one text per problem, with its fix. */
+export function renderReleaseProblem(p: ReleaseProblem): string {
+  const { problem, fix } = releaseProblemText(p);
+  return renderReleaseProblemComment(problem, fix);
+}
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The bump's reason, one sentence: shown in the notes and the comment, and stored in the tag's metadata (so byte-stable). */
+export function bumpReasonText(d: BumpDecision): string {
+  const c = d.cause;
+  switch (c.kind) {
+    case "label": {
+      const others = c.outranks.length ? ` (it outranks ${c.outranks.map((l) => code(l)).join(", ")})` : "";
+      return `${cap(d.bump)}: the PR carries the label ${code(c.label)}${others}.`;
+    }
+    case "revert":
+      return "Patch: the PR is a rollback (a revert), released as a roll-forward.";
+    case "breaking-title":
+      return "Major: the PR title marks a breaking change (`!` after the type).";
+    case "breaking-body":
+      return "Major: the PR description contains `BREAKING CHANGE`.";
+    case "sync":
+      return `Minor: a ${escapeInline(c.flow)} of ${code(c.source)} into production.`;
+    case "hotfix":
+      return `Patch: the ${escapeInline(c.flow)} ${code(c.source)}.`;
+    case "other-flow":
+      return `Patch: ${code(c.source)} took the ${escapeInline(c.flow)} flow, which is neither a sync nor a hotfix.`;
+    case "no-flow":
+      return `Patch: ${code(c.source)} is not an allowed flow into production (merged anyway, e.g. by an admin), so it is treated as a fix.`;
+  }
+}
+
+/** Why a PR counts as a rollback: GitHub's revert title, or the revert label. */
+export function revertWhyText(cause: RevertCause): string {
+  return cause.kind === "title" ? "GitHub's revert title" : `the ${code(cause.label)} label`;
+}

@@ -3,8 +3,10 @@
  * with the verdict, the rule counts and where to look; and, when even that is refused, a minimal
  * failing check. Both are a few hundred characters whatever the evaluation holds.
  */
-import type { Evaluation, Outcome } from "../policy/evaluation.js";
+
+import type { Evaluation, Outcome } from "../policy/types.js";
 import type { CheckOutput } from "./check.js";
+import { ruleName } from "./findings.js";
 import { cutText } from "./limits.js";
 import { escapeInline } from "./markdown.js";
 
@@ -20,7 +22,7 @@ const clip = (text: string, max: number): string => (text.length > max ? `${cutT
 /** `Configuration × 600, Up to date with target` — the rules with an outcome, grouped by name, capped. */
 function groups(e: Evaluation, outcome: Outcome): string {
   const counts = new Map<string, number>();
-  for (const r of e.rules) if (r.outcome === outcome) counts.set(r.rule, (counts.get(r.rule) ?? 0) + 1);
+  for (const r of e.rules) if (r.outcome === outcome) counts.set(ruleName(r), (counts.get(ruleName(r)) ?? 0) + 1);
   const named = [...counts].slice(0, GROUPS_SHOWN).map(([rule, n]) => `${escapeInline(clip(rule.replace(/\s+/g, " "), RULE_NAME_CHARS))}${n > 1 ? ` × ${n}` : ""}`);
   const more = counts.size > GROUPS_SHOWN ? `, and ${counts.size - GROUPS_SHOWN} more kinds` : "";
   return named.join(", ") + more;

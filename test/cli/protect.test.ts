@@ -152,9 +152,13 @@ describe("branch-steward protect", () => {
   it("uses the defaults without a config file", async () => {
     const bare = twin.createRepo({ owner: "acme", name: "bare", defaultBranch: "production", files: { "README.md": "r\n" } });
     bare.createBranch("development", "production");
+    const mark = twin.requests.length;
     const io = sink();
     expect(await protect(options({ repo: "bare" }), io)).toBe(0);
     expect(io.lines[0]).toContain("no .github/branch-steward.yml, using the defaults");
+    // As the app: the repository's file, then the owner's .github repository (here: neither exists).
+    const reads = twin.requests.slice(mark).filter((r) => r.path.includes("/contents/")).map((r) => `${r.status} ${r.path}`);
+    expect(reads).toEqual([`404 /repos/acme/bare/contents/.github%2Fbranch-steward.yml`, `404 /repos/acme/.github/contents/.github%2Fbranch-steward.yml`]);
     expect(bare.state.protection.get("production")).toMatchObject({ requiredChecks: ["branch-steward / production"], strict: true });
     expect(bare.state.protection.get("development")?.reviews?.requiredApprovingReviewCount).toBe(1);
   });
@@ -164,7 +168,10 @@ describe("branch-steward protect", () => {
     const mark = twin.requests.length;
     const io = sink();
     expect(await protect(options(), io)).toBe(2);
-    expect(io.errors[0]).toBe(".github/branch-steward.yml is not valid:");
+    // The app's one invalid-config text (render/config.ts), with the CLI's way to retry.
+    expect(io.errors[0]).toBe("configuration error: 2 problems in .github/branch-steward.yml");
+    expect(io.errors[1]).toMatch(/^`\.github\/branch-steward\.yml` is invalid: .*Fix `\.github\/branch-steward\.yml` on the default branch .*, then run the command again\.$/);
+    expect(io.errors).toHaveLength(2);
     expect(io.errors.join("\n")).toContain("protection.main.required_approvals");
     expect(io.errors.join("\n")).toContain("branches.production");
     expect(writes(mark)).toEqual([]);
@@ -172,7 +179,46 @@ describe("branch-steward protect", () => {
     repo.commit("main", { message: "yaml", files: { ".github/branch-steward.yml": "branches: [unclosed\n" }, author: "alice" });
     const yaml = sink();
     expect(await protect(options(), yaml)).toBe(2);
-    expect(yaml.errors.join("\n")).toContain("not valid YAML");
+    expect(yaml.errors.join("\n")).toContain("(invalid YAML)");
+  });
+
+  it("reads the configuration as the app does: the owner's .github repository when the repo has no file", async () => {
+    const bare = twin.createRepo({ owner: "acme", name: "bare", defaultBranch: "main", files: { "README.md": "r\n" } });
+    bare.createBranch("develop", "main");
+    twin.createRepo({ owner: "acme", name: ".github", defaultBranch: "main", files: { ".github/branch-steward.yml": CONFIG } });
+    const mark = twin.requests.length;
+    const io = sink();
+    expect(await protect(options({ repo: "bare", dryRun: true }), io)).toBe(0);
+    expect(io.errors).toEqual([]);
+    const reads = twin.requests.slice(mark).filter((r) => r.path.includes("/contents/")).map((r) => `${r.status} ${r.path}`);
+    expect(reads).toEqual([`404 /repos/acme/bare/contents/.github%2Fbranch-steward.yml`, `200 /repos/acme/.github/contents/.github%2Fbranch-steward.yml`]);
+    expect(io.lines).toContain("main (production): would change 5 setting(s):");
+    expect(io.lines).toContain("  - require pull request reviews: 2 approval(s)");
+  });
+
+  it("follows _extends to another repository of the owner; the repository's own keys win", async () => {
+    twin.createRepo({ owner: "acme", name: "shared", defaultBranch: "main", files: { "flow.yml": CONFIG } });
+    repo.commit("main", { message: "extend", files: { ".github/branch-steward.yml": "_extends: shared:flow.yml\nprotection:\n  \"{production}\": { required_approvals: 3 }\n" }, author: "alice" });
+    const io = sink();
+    expect(await protect(options({ dryRun: true }), io)).toBe(0);
+    expect(io.errors).toEqual([]);
+    // Branch names come from the extended file (main/develop, not the defaults); approvals from the repository's own.
+    expect(io.lines).toContain("main (production): would change 5 setting(s):");
+    expect(io.lines).toContain("  - require pull request reviews: 3 approval(s)");
+    expect(io.lines).toContain("develop (development): would change 4 setting(s):");
+    expect(io.lines).toContain("  - require pull request reviews: 1 approval(s)");
+  });
+
+  it("exits 2 when _extends leaves the owner, and reads nothing of the other owner", async () => {
+    twin.createRepo({ owner: "evil", name: "shared", defaultBranch: "main", files: { ".github/branch-steward.yml": CONFIG } });
+    repo.commit("main", { message: "extend", files: { ".github/branch-steward.yml": "_extends: evil/shared\n" }, author: "alice" });
+    const mark = twin.requests.length;
+    const io = sink();
+    expect(await protect(options(), io)).toBe(2);
+    expect(io.errors[0]).toBe("configuration error: 1 problem in .github/branch-steward.yml");
+    expect(io.errors.join("\n")).toContain("`_extends`: \"evil/shared\" names a repository of evil, another owner");
+    expect(twin.requests.slice(mark).some((r) => r.path.includes("/evil/"))).toBe(false);
+    expect(writes(mark)).toEqual([]);
   });
 
   it("exits 1 when a branch does not exist", async () => {

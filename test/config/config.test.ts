@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseConfig } from "../../src/config/parse.js";
+import { DEFAULT_COMPILED, parseConfig } from "../../src/config/parse.js";
 import { configJsonSchema, DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { MAX_CONFIG_PROGRAM_SIZE, MAX_PROGRAM_SIZE, patternCost } from "../../src/policy/patterns.js";
 
@@ -21,11 +21,11 @@ describe("configuration", () => {
   });
 
   it("treats a missing file as the defaults", () => {
-    expect(parseConfig(null)).toEqual({ ok: true, config: DEFAULT_CONFIG, fromFile: false });
+    expect(parseConfig(null)).toEqual({ ok: true, config: DEFAULT_COMPILED, fromFile: false });
   });
 
   it("treats an empty file as the defaults from a file", () => {
-    expect(parseConfig({})).toEqual({ ok: true, config: DEFAULT_CONFIG, fromFile: true });
+    expect(parseConfig({})).toEqual({ ok: true, config: DEFAULT_COMPILED, fromFile: true });
   });
 
   it("merges partial settings with defaults", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import nock from "nock";
 import { extendsTarget, MAX_EXTENDS_CHAIN, mergeConfigs, resolveConfig } from "../../src/config/load.js";
-import { DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { DEFAULT_COMPILED } from "../../src/config/parse.js";
 import type { ConfigFileContent, ConfigFileRef } from "../../src/github/config-file.js";
 import { useNockedProbot } from "../support/nock.js";
 import { API, mockAuth } from "../support/probot.js";
@@ -26,7 +26,7 @@ function files(contents: Record<string, string | "directory">) {
 describe("loading the configuration", () => {
   it("uses the defaults when no file exists, after looking in the owner's .github repository", async () => {
     const { read, reads } = files({});
-    expect(await resolveConfig(read, HOME)).toEqual({ ok: true, config: DEFAULT_CONFIG, fromFile: false });
+    expect(await resolveConfig(read, HOME)).toEqual({ ok: true, config: DEFAULT_COMPILED, fromFile: false });
     expect(reads).toEqual([`acme/forecast:${CONFIG}`, `acme/.github:${CONFIG}`]);
   });
 
@@ -119,7 +119,7 @@ describe("loading the configuration", () => {
   });
 
   it("treats an empty file as the defaults from a file", async () => {
-    expect(await resolveConfig(files({ [`acme/forecast:${CONFIG}`]: "" }).read, HOME)).toEqual({ ok: true, config: DEFAULT_CONFIG, fromFile: true });
+    expect(await resolveConfig(files({ [`acme/forecast:${CONFIG}`]: "" }).read, HOME)).toEqual({ ok: true, config: DEFAULT_COMPILED, fromFile: true });
   });
 
   it("merges __proto__ as a plain (unknown) key", async () => {
@@ -205,7 +205,7 @@ describe("a foreign _extends, end to end", () => {
     expect(foreignRead).toBe(false);
     nock.cleanAll(); // the optional foreign mock, unused as it must be
     const check = JSON.parse(bodies.find((b) => b.includes('"conclusion"')) ?? "{}") as { name: string; conclusion: string; output: { title: string; summary: string } };
-    expect(check).toMatchObject({ name: "branch-steward / main", conclusion: "failure", output: { title: "Configuration error: 1 problem in .github/branch-steward.yml" } });
+    expect(check).toMatchObject({ name: "branch-steward / main", conclusion: "failure", output: { title: "configuration error: 1 problem in .github/branch-steward.yml" } });
     expect(check.output.summary).toContain("`_extends`");
     expect(check.output.summary).toContain("another owner");
     expect(bodies).toHaveLength(2);

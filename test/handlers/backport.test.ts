@@ -30,7 +30,6 @@ const receiveMerged = (labels: string[] = []) => {
 const noConfig = (scope: nock.Scope) =>
   scope
     .get(`${R}/contents/.github%2Fbranch-steward.yml`)
-    .times(2)
     .reply(200, "release:\n  enabled: false\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
 const noBackportYet = (scope: nock.Scope) =>
   scope.get(`${R}/pulls`).query({ state: "all", head: "acme:backport/development/pr-12", per_page: "100" }).reply(200, []);
@@ -69,7 +68,7 @@ function openedBackport(scope: nock.Scope, bodies: Record<string, Body>, mergeab
     .reply(200, [{ sha: "h1", commit: { message: "Fix drift threshold" } }])
     .get(`${R}/pulls/12/reviews`)
     .query({ per_page: "100" })
-    .reply(200, [{ user: { login: "bob" }, state: "APPROVED", submitted_at: "2026-11-26T08:00:00Z" }])
+    .reply(200, [{ id: 1, user: { login: "bob" }, state: "APPROVED", submitted_at: "2026-11-26T08:00:00Z" }])
     .post(`${R}/pulls`, (b: Body) => ((bodies.pull = b), true))
     .reply(201, { number: 13 })
     .post(`${R}/pulls/13/requested_reviewers`, (b: Body) => ((bodies.reviewers = b), true))
@@ -181,7 +180,7 @@ it("a refused reviewer request or label never stops the backport PR; the deliver
     .reply(200, [])
     .get(`${R}/pulls/12/reviews`)
     .query(true)
-    .reply(200, [{ user: { login: "bob" }, state: "APPROVED", submitted_at: "2026-11-26T08:00:00Z" }])
+    .reply(200, [{ id: 1, user: { login: "bob" }, state: "APPROVED", submitted_at: "2026-11-26T08:00:00Z" }])
     .post(`${R}/pulls`, (b: Body) => ((bodies.pull = b), true))
     .reply(201, { number: 13 })
     .post(`${R}/pulls/13/requested_reviewers`)
@@ -202,7 +201,7 @@ it("a refused reviewer request or label never stops the backport PR; the deliver
   expect(bodies.assignees).toEqual({ assignees: ["alice", "carol"] });
   expect(bodies.sourceLabels).toEqual({ labels: ["backport-pending"] });
   expect(String(bodies.comment?.body)).toBe(`${BACKPORT_MARKER}\n🔁 Backport to \`development\`: #13 (open).`);
-  expect(t.logs.find((l) => l.msg === "backport")).toMatchObject({ pr: 12, outcome: "opened #13" });
+  expect(t.logs.find((l) => l.msg === "backport")).toMatchObject({ pr: 12, result: { kind: "opened", pr: 13, created: true, mergeable: true } });
   expect(t.logs.filter((l) => l.msg === "courtesy write failed; the work it describes stands").map((l) => [l.courtesy, l.status, l.pr])).toEqual([
     ["reviewer", 500, 13],
     ["label", 422, 13],
@@ -247,12 +246,17 @@ function openBackportExists(scope: nock.Scope): nock.Scope {
 it("a redelivered merge finds the open backport and writes nothing", async () => {
   openBackportExists(noConfig(mockAuth()));
   await receiveMerged(["backport-pending"]);
-  expect(t.logs.find((l) => l.msg === "backport")).toMatchObject({ outcome: "nothing to do: its backport PR is open (#13)" });
+  expect(t.logs.find((l) => l.msg === "backport")).toMatchObject({ pr: 12, result: { kind: "exists", pr: 13, state: "open", repaired: [] } });
 });
 
 it("repairs the source label an interrupted run left out", async () => {
-  openBackportExists(noConfig(mockAuth())).post(`${R}/issues/12/labels`, { labels: ["backport-pending"] }).reply(200, []);
+  let added: Body = {};
+  openBackportExists(noConfig(mockAuth()))
+    .post(`${R}/issues/12/labels`, (b: Body) => ((added = b), true))
+    .reply(200, []);
   await receiveMerged([]);
+  expect(added).toEqual({ labels: ["backport-pending"] });
+  expect(t.logs.find((l) => l.msg === "backport")).toMatchObject({ pr: 12, result: { kind: "exists", pr: 13, state: "open", repaired: ["source-label"] } });
 });
 
 it("comments clearly and fails the delivery when GitHub refuses (missing permission)", async () => {
@@ -272,6 +276,15 @@ it("comments clearly and fails the delivery when GitHub refuses (missing permiss
   expect(String(comment.body)).toContain("HTTP 403");
   expect(String(comment.body)).toContain("/backport");
   expect(t.logs.find((l) => l.msg === "backport failed")).toMatchObject({ pr: 12 });
+});
+
+it("a rate limit (403 with retry-after) fails the delivery for a retry, without blaming permissions on the PR", async () => {
+  const scope = noConfig(mockAuth());
+  scope.get(`${R}/pulls`).query({ state: "all", head: "acme:backport/development/pr-12", per_page: "100" }).reply(403, { message: "You have exceeded a secondary rate limit" }, { "retry-after": "1" });
+
+  await expect(receiveMerged()).rejects.toThrow(/secondary rate limit/);
+  expect(t.logs.find((l) => l.msg === "backport failed")).toMatchObject({ pr: 12 });
+  // No comment mock: a failure comment would be an unmatched request and fail the delivery differently.
 });
 
 it("flips the source label when the backport PR merges", async () => {
@@ -303,10 +316,30 @@ it("a redelivered backport merge finds the labels already flipped and writes not
   const payload = pullRequestPayload({ action: "closed", source: "backport/development/pr-12", target: "development", number: 13, state: "closed" });
   Object.assign(payload.pull_request as Body, { merged: true, merge_commit_sha: MERGE });
   await receive(payload);
+  expect(t.logs.find((l) => l.msg === "backport merged")).toMatchObject({ pr: 12, backport: 13, result: { kind: "marked", source: 12, removed: false, added: false, comment: "unchanged" } });
 });
 
 it("ignores merges into other branches and closed-unmerged PRs", async () => {
-  nock(API); // no request at all
-  const payload = mergedHotfix({ merged: false });
-  await receive(payload);
+  const mergedFeature = (target: string, number: number) => {
+    const payload = pullRequestPayload({ action: "closed", source: "feature/x", target, number, state: "closed" });
+    Object.assign(payload.pull_request as Body, { merged: true, merge_commit_sha: MERGE });
+    return payload;
+  };
+  // Merged into branches that are not production: the config is read once (no file), nothing else.
+  const missing = (scope: nock.Scope) =>
+    scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(404, { message: "Not Found" }).get("/repos/acme/.github/contents/.github%2Fbranch-steward.yml").reply(404, { message: "Not Found" });
+  missing(mockAuth());
+  await receive(mergedFeature("release/2026", 20));
+  missing(nock(API));
+  await receive(mergedFeature("development", 21));
+  const logged = () => t.logs.filter((l) => l.msg === "backport" || l.msg === "release").map((l) => [l.msg, l.pr, l.result]);
+  const skipped = (pr: number) => [
+    ["backport", pr, { kind: "skipped", reason: "other-target" }],
+    ["release", pr, { kind: "skipped", reason: "not-production" }],
+  ];
+  expect(logged()).toEqual([...skipped(20), ...skipped(21)]);
+
+  // Closed without merging: no request, no log.
+  await receive(mergedHotfix({ merged: false }));
+  expect(logged()).toHaveLength(4);
 });

@@ -141,6 +141,7 @@ describe("someone with write access", () => {
       .reply(201, () => (order.push("+1"), ours("+1")));
     await recheck("alice");
     expect(check).toMatchObject({ name: "branch-steward / development", head_sha: HEAD_SHA, conclusion: "success" });
+    expect(t.logs.find((l) => l.msg === "re-evaluated pull request")).toMatchObject({ pr: 7, why: "recheck by alice", kind: "reported", check: "created" });
     expect(order.at(-1)).toBe("+1");
     expect(order.sort()).toEqual(["+1", "check", "eyes"]);
   });
@@ -205,7 +206,9 @@ describe("someone with write access", () => {
       .post(`${R}/issues/comments/${COMMENT_ID}/reactions`, { content: "+1" })
       .reply(201, ours("+1"));
     await receive(commandPayload("carol", "/backport"));
-    expect(String(said.body)).toContain("is invalid, so the backport was not attempted");
+    // The one invalid-config text (render/config.ts), retried with `/backport`.
+    expect(String(said.body)).toContain("did not attempt this backport: `.github/branch-steward.yml` is invalid: `branches`");
+    expect(String(said.body)).toContain("then comment `/backport`");
   });
 });
 

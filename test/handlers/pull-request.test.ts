@@ -147,7 +147,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "sync flow blocked: Validation" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "no validation configured for the sync flow" } });
     expect(check.output?.summary).toContain("validation: { sync: { required: [{ name: inference-tests }");
   });
 
@@ -162,7 +162,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ status: "in_progress", output: { title: "sync flow waiting for 3 checks" } });
+    expect(check).toMatchObject({ status: "in_progress", output: { title: "waiting for inference-tests, drift-detection, performance" } });
     expect(check).not.toHaveProperty("conclusion");
     expect(check.output?.summary).toContain("Waiting for `drift-detection` to report");
   });
@@ -183,7 +183,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "sync flow blocked: Required check `drift-detection`" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "drift-detection failed" } });
     expect(check.output?.summary).toContain("Ignored `performance` from mallory-app: the config requires it from `ci-bot`");
   });
 
@@ -199,7 +199,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "sync flow blocked: Up to date with target" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "production has 1 commit that development lacks" } });
     expect(check.output?.summary).toContain("1 commit behind `production`. Missing from the source: `abcdef1` Fix drift threshold (#12)");
   });
 
@@ -216,7 +216,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "hotfix/x", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "hotfix flow blocked: Hotfix cut from production" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "1 commit from development: not cut from production" } });
     expect(check.output?.summary).toContain("1 commit of this PR is in `development` but not in `production`: `dev1aaa` Unvalidated model.");
     expect(check.output?.summary).toContain("git switch -c hotfix/<name> origin/production");
   });
@@ -235,7 +235,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "hotfix/x", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "hotfix flow blocked: Hotfix cut from production" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "1,500 commits from development: not cut from production" } });
     expect(check.output?.summary).toContain("1,500 commits of this PR are in `development` but not in `production`: `dev0000` Development work 0;");
     expect(check.output?.summary).toContain("`dev9000` Development work 9; and 1,490 more.");
     expect(check.output?.summary).not.toMatch(/\b100 commits\b/);
@@ -292,8 +292,8 @@ describe("pull_request: the flow check", () => {
     existingCheckRun(scope, "branch-steward / production", { status: "completed", conclusion: "success", output: { title: "x", summary: "y" } })
       .get(`${R}/pulls`).query({ state: "open", per_page: "100" })
       .reply(200, [
-        { number: 7, state: "open", head: { sha: HEAD_SHA }, base: { ref: "development" } },
-        { number: 8, state: "open", head: { sha: HEAD_SHA }, base: { ref: "production" } },
+        pullRequestPayload({ action: "opened", number: 7, source: "development", target: "development" }).pull_request,
+        pullRequestPayload({ action: "opened", number: 8, source: "development", target: "production" }).pull_request,
       ]);
 
     await receiveFresh(pullRequestPayload({ action: "edited", source: "development", target: "development", changes: { base: { ref: { from: "production" } } } }));
@@ -359,14 +359,20 @@ describe("pull_request: the flow check", () => {
         { id: 5, user: { login: BOT_LOGIN }, body: `${COMMENT_MARKER}\nfrom the other replica` },
         { id: 6, user: { login: BOT_LOGIN }, body: `${COMMENT_MARKER}\nours` },
       ])
-      .delete(`${R}/issues/comments/6`)
+      .delete(`${R}/issues/comments/6`, () => ((deleted = 6), true))
       .reply(204);
+    let deleted = 0;
     await pr({ source: "feature/x", target: "development" });
+    expect(deleted).toBe(6);
+    expect(t.logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ kind: "reported", comment: "created" });
   });
 
   it("does not check or comment on PRs into branches it does not govern", async () => {
     comments(mockAuth().get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(404).get(`/repos/acme/.github/contents/.github%2Fbranch-steward.yml`).reply(404));
     await pr({ source: "feature/x", target: "release/2026" });
+    const logged = t.logs.find((l) => l.msg === "evaluated pull request");
+    expect(logged).toMatchObject({ pr: 7, kind: "ungoverned", comment: "absent" });
+    expect(logged).not.toHaveProperty("check");
   });
 
   it("tells an old comment that the PR moved to an ungoverned branch, without creating one", async () => {
@@ -396,7 +402,7 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "main" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "Configuration error: 2 problems in .github/branch-steward.yml" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "configuration error: 2 problems in .github/branch-steward.yml" } });
     expect(check.output?.summary).toContain("`flows[0].form`: unknown key \"form\"");
     expect(check.output?.summary).toContain("`flows[0].from`");
     expect(check.output?.summary).toContain("default branch");
@@ -412,14 +418,19 @@ describe("pull_request: the flow check", () => {
 
     await pr({ source: "development", target: "production" });
 
-    expect(check).toMatchObject({ conclusion: "failure", output: { title: "Configuration error: 1 problem in .github/branch-steward.yml" } });
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "configuration error: 1 problem in .github/branch-steward.yml" } });
     expect(check.output?.summary).toMatch(/invalid YAML.*at line \d+, column \d+/);
   });
 
   it("does not comment when comments are turned off", async () => {
+    let check: Body = {};
     const scope = configFile(mockAuth(), "comment:\n  enabled: false\n");
-    noCheckRun(scope, "branch-steward / development").post(`${R}/check-runs`).reply(201, { id: 1 });
+    noCheckRun(scope, "branch-steward / development")
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 1 });
     await pr({ source: "feature/x", target: "development" });
+    expect(check).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
+    expect(t.logs.find((l) => l.msg === "evaluated pull request")).toMatchObject({ check: "created", comment: "off" });
   });
 
   it("fails the delivery (so it can be redelivered) when GitHub cannot write the check", async () => {
@@ -458,8 +469,17 @@ describe("pull_request: the flow check", () => {
   });
 
   it("ignores edits that do not change the base, and closed PRs", async () => {
-    await receive(pullRequestPayload({ action: "edited", source: "feature/x", target: "production", changes: { title: { from: "old" } } }));
-    await pr({ source: "feature/x", target: "production", state: "closed", action: "reopened" });
+    const requests: string[] = [];
+    const record = (req: { method?: string; path?: string }) => requests.push(`${req.method} ${req.path}`);
+    nock.emitter.on("no match", record);
+    try {
+      await receive(pullRequestPayload({ action: "edited", source: "feature/x", target: "production", changes: { title: { from: "old" } } }));
+      await pr({ source: "feature/x", target: "production", state: "closed", action: "reopened" });
+    } finally {
+      nock.emitter.removeListener("no match", record);
+    }
+    expect(requests).toEqual([]);
+    expect(t.logs.some((l) => l.msg === "evaluated pull request")).toBe(false);
   });
 
   it("checks a fork PR like any other, and never calls its development branch a sync", async () => {
@@ -572,7 +592,7 @@ describe("the verdict first, courtesy writes after", () => {
     expect(attempts).toHaveLength(2);
     const [full, short] = attempts as [Body, Body];
     expect(full).toMatchObject({ status: "completed", conclusion: "failure" });
-    expect(short).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "Configuration error: 1 problem in .github/branch-steward.yml" } });
+    expect(short).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "configuration error: 1 problem in .github/branch-steward.yml" } });
     expect(short.external_id).toBe(full.external_id);
     const summary = String(short.output?.summary);
     expect(summary.length).toBeLessThan(1500);
@@ -651,5 +671,7 @@ describe("check_run.rerequested", () => {
   it("ignores a look-alike check from another app", async () => {
     nock(API).get("/app").reply(200, { id: APP_ID, slug: "branch-steward" });
     await receive(checkRunRerequestedPayload({ name: "branch-steward / development", appId: 777 }), "check_run");
+    expect(t.logs.some((l) => l.msg === "re-evaluated on re-run request")).toBe(false);
+    expect(t.logs.some((l) => l.msg.startsWith("re-run requested"))).toBe(false);
   });
 });

@@ -13,13 +13,29 @@ function withRepo(payload: Record<string, unknown>): Record<string, unknown> {
   return { ...payload, repository, installation };
 }
 const receive = (name: string, payload: Record<string, unknown>) => t.probot.receive({ id: "d-2", name: name as "status", payload: payload as never });
-const openPull = (number: number, source: string, target: string) => ({
+const openPull = (number: number, source: string, target: string, sha = HEAD_SHA) => ({
   number,
   state: "open",
   html_url: `https://github.com/${FULL_NAME}/pull/${number}`,
-  head: { ref: source, sha: HEAD_SHA, repo: { full_name: FULL_NAME } },
+  head: { ref: source, sha, repo: { full_name: FULL_NAME } },
   base: { ref: target, repo: { full_name: FULL_NAME } },
 });
+const sha = (c: string) => c.repeat(40);
+/**
+ * The config, answered ONCE (comments off, so a report is a check-run read and write): a second
+ * read finds no mock and fails the delivery, so these tests prove one config read per event.
+ */
+const configOnce = (scope: nock.Scope) =>
+  scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).reply(200, "comment: { enabled: false }\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+/** A PR's check: none yet on its head, then written (its body captured by head SHA). */
+const checkWritten = (scope: nock.Scope, head: string, checks: Record<string, Record<string, unknown>>) =>
+  scope
+    .get(`${R}/commits/${head}/check-runs`)
+    .query({ filter: "latest", per_page: "100" })
+    .reply(200, { total_count: 0, check_runs: [] })
+    .post(`${R}/check-runs`, (b: Record<string, unknown>) => b.head_sha === head && ((checks[head] = b), true))
+    .reply(201, { id: 1 });
+const reevaluated = () => t.logs.filter((l) => l.msg === "re-evaluated pull request");
 /** A feature PR into development that is already reported: re-evaluation reads, writes nothing. */
 function unchangedFeaturePr(scope: nock.Scope): nock.Scope {
   return scope
@@ -51,19 +67,52 @@ it("ignores check runs written by branch-steward itself, so its own writes never
   const payload = example("check_run", "completed");
   (payload.check_run as Record<string, unknown>).app = { id: APP_ID, slug: "branch-steward" };
   await receive("check_run", withRepo(payload));
+  expect(reevaluated()).toEqual([]);
 });
 
-it("a push to production re-evaluates the open PRs into production", async () => {
-  mockAuth().get(`${R}/pulls`).query({ state: "open", per_page: "100", base: "production" }).reply(200, []);
+it("a push to production re-evaluates the open PRs into production, reading the config once", async () => {
+  const checks: Record<string, Record<string, unknown>> = {};
+  const scope = configOnce(mockAuth())
+    .get(`${R}/pulls`)
+    .query({ state: "open", per_page: "100", base: "production" })
+    .reply(200, [openPull(7, "feature/a", "production", sha("a")), openPull(8, "feature/b", "production", sha("b"))]);
+  checkWritten(scope, sha("a"), checks);
+  checkWritten(scope, sha("b"), checks);
+
   await receive("push", withRepo({ ...example("push"), ref: "refs/heads/production", deleted: false, commits: [] }));
+
+  expect(reevaluated().map((l) => [l.pr, l.why, l.kind])).toEqual([
+    [7, "production moved", "reported"],
+    [8, "production moved", "reported"],
+  ]);
+  expect(Object.values(checks).map((c) => [c.name, c.conclusion])).toEqual([
+    ["branch-steward / production", "failure"],
+    ["branch-steward / production", "failure"],
+  ]);
 });
 
-it("a config change on the default branch re-evaluates every open PR", async () => {
-  mockAuth().get(`${R}/pulls`).query({ state: "open", per_page: "100" }).reply(200, []);
+it("a config change on the default branch re-evaluates every open PR with ONE config read", async () => {
+  const checks: Record<string, Record<string, unknown>> = {};
+  const scope = configOnce(mockAuth())
+    .get(`${R}/pulls`)
+    .query({ state: "open", per_page: "100" })
+    .reply(200, [openPull(7, "feature/a", "development", sha("a")), openPull(8, "feature/b", "production", sha("b")), openPull(9, "feature/c", "release/x", sha("c"))]);
+  checkWritten(scope, sha("a"), checks);
+  checkWritten(scope, sha("b"), checks);
+  scope.get(`${R}/issues/9/comments`).query({ per_page: "100" }).reply(200, []); // ungoverned: only an old comment would be told
+
   await receive(
     "push",
     withRepo({ ...example("push"), ref: "refs/heads/production", deleted: false, commits: [{ added: [], modified: [".github/branch-steward.yml"], removed: [] }] }),
   );
+
+  expect(reevaluated().map((l) => [l.pr, l.why, l.kind])).toEqual([
+    [7, "config changed", "reported"],
+    [8, "config changed", "reported"],
+    [9, "config changed", "ungoverned"],
+  ]);
+  expect(checks[sha("a")]).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
+  expect(checks[sha("b")]).toMatchObject({ name: "branch-steward / production", conclusion: "failure" });
 });
 
 // `/branch-steward recheck` (and `/backport`) comments: test/handlers/commands.test.ts.

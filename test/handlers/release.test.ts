@@ -1,5 +1,5 @@
 import nock from "nock";
-import { backoff } from "../../src/handlers/release.js";
+import { backoff } from "../../src/workflows/release.js";
 import { parseTagMetadata } from "../../src/policy/release.js";
 import { useNockedProbot } from "../support/nock.js";
 import { API, APP_ID, BOT_LOGIN, mockAuth } from "../support/probot.js";
@@ -43,7 +43,6 @@ const CONFIG = "validation:\n  hotfix:\n    required:\n      - { name: inference
 const config = (scope: nock.Scope, yaml = CONFIG) =>
   scope
     .get(`${R}/contents/.github%2Fbranch-steward.yml`)
-    .times(2)
     .reply(200, yaml, { "content-type": "application/vnd.github.raw; charset=utf-8" })
     .get(`${R}/pulls/12`)
     .optionally()
@@ -443,88 +442,15 @@ describe("check_run.completed on a released merge commit", () => {
     const scope = mockAuth();
     scope.get(`${R}/pulls`).query({ state: "open", per_page: "100" }).times(2).reply(200, []);
     scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).times(2).reply(200, CONFIG, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+    // One config read per event (times(2) for two events); no tag mock: a tag read would fail the test.
     await receiveRun(runPayload({ name: "lint", sha: MERGE, branch: "production" }));
     await receiveRun(runPayload({ name: "inference-tests", sha: MERGE, branch: "development" }));
-  });
-});
-
-describe("KeyedLock", () => {
-  it("runs work under one key one at a time, in order, other keys concurrently, and survives failures", async () => {
-    const { KeyedLock } = await import("../../src/github/keyed-lock.js");
-    const lock = new KeyedLock();
-    const events: string[] = [];
-    const job = (key: string, name: string, ms: number, fail = false) =>
-      lock.run(key, async () => {
-        events.push(`start ${name}`);
-        await new Promise((r) => setTimeout(r, ms));
-        events.push(`end ${name}`);
-        if (fail) throw new Error(name);
-        return name;
-      });
-    const results = await Promise.allSettled([job("a", "a1", 20, true), job("a", "a2", 1), job("b", "b1", 5)]);
-    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
-    expect(events.indexOf("end a1")).toBeLessThan(events.indexOf("start a2"));
-    expect(events.indexOf("end b1")).toBeLessThan(events.indexOf("end a1"));
-    expect(lock.size).toBe(0);
-  });
-});
-
-describe("compareCommits", () => {
-  it("reads the last page too for a long range, so the newest commits are always there", async () => {
-    const { ProbotOctokit } = await import("probot");
-    const { compareCommits } = await import("../../src/github/tags.js");
-    const octokit = new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
-    const commit = (sha: string) => ({ sha, commit: { message: sha, author: { name: "A" } }, author: null, parents: [{ sha: "p" }] });
-    nock(API)
-      .get(`${R}/compare/v1.0.0...${MERGE}`)
-      .query({ per_page: "100" })
-      .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: 150, commits: [commit("old1"), commit("old2")] })
-      .get(`${R}/compare/v1.0.0...${MERGE}`)
-      .query({ per_page: "100", page: "2" })
-      .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: 150, commits: [commit("old2"), commit(MERGE)] });
-    const cmp = await compareCommits(octokit as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
-    expect(cmp.commits.map((c) => c.sha)).toEqual(["old1", "old2", MERGE]);
-    expect(cmp.totalCommits).toBe(150);
+    expect(t.logs.some((l) => l.msg === "refreshed release evidence")).toBe(false);
   });
 });
 
 describe("every page of a long comparison", () => {
   const commit = (sha: string, message = sha) => ({ sha, commit: { message, author: { name: "A" } }, author: null, parents: [{ sha: V100 }] });
-  const octokitFor = async () => {
-    const { ProbotOctokit } = await import("probot");
-    return new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
-  };
-  const pages = (scope: nock.Scope, total: number, numbers: number[], perPage = 100) => {
-    for (const page of numbers) {
-      const from = (page - 1) * perPage;
-      const commits = Array.from({ length: Math.min(perPage, total - from) }, (_, i) => commit(`c${from + i}`));
-      scope
-        .get(`${R}/compare/v1.0.0...${MERGE}`)
-        .query(page === 1 ? { per_page: "100" } : { per_page: "100", page: String(page) })
-        .reply(200, { status: "ahead", base_commit: { sha: V100 }, total_commits: total, commits });
-    }
-  };
-
-  it("reads all 5 pages of 401 commits, oldest first, and marks the comparison complete", async () => {
-    const { compareCommits } = await import("../../src/github/tags.js");
-    pages(nock(API), 401, [1, 2, 3, 4, 5]);
-    const cmp = await compareCommits((await octokitFor()) as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
-    expect(cmp.commits).toHaveLength(401);
-    expect(cmp.commits[0]?.sha).toBe("c0");
-    expect(cmp.commits[400]?.sha).toBe("c400");
-    expect(cmp).toMatchObject({ totalCommits: 401, partial: false });
-  });
-
-  it("beyond the cap reads the first pages and the last one, and marks the rest unread", async () => {
-    const { compareCommits, MAX_COMPARE_PAGES } = await import("../../src/github/tags.js");
-    expect(MAX_COMPARE_PAGES).toBe(10);
-    pages(nock(API), 1500, [1, 2, 3, 4, 5, 6, 7, 8, 9, 15]);
-    const cmp = await compareCommits((await octokitFor()) as never, { owner: "acme", repo: "forecast" }, "v1.0.0", MERGE);
-    expect(cmp.commits).toHaveLength(1000);
-    expect(cmp.commits.at(-1)?.sha).toBe("c1499"); // the newest commits are always there
-    expect(cmp).toMatchObject({ totalCommits: 1500, partial: true });
-  });
-
   it("release notes with 400 PRs over 5 pages list every PR up to the cap, then 'and N more' with the compare link", async () => {
     let release: Body = {};
     const scope = config(mockAuth());
@@ -586,10 +512,11 @@ describe("every page of a long comparison", () => {
   });
 });
 
-describe("reconcileReleases (the sweep's release reconciler)", () => {
+describe("the sweep's release reconciler", () => {
   it("releases oldest first; when one merge fails, the later ones wait for the next sweep and the failure is counted", async () => {
     const { Context, ProbotOctokit } = await import("probot");
-    const { reconcileReleases } = await import("../../src/handlers/release.js");
+    const { releases } = await import("../../src/reconcile/releases.js");
+    const { loadConfig } = await import("../../src/config/load.js");
     const octokit = new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
     const log = t.probot.log.child({ name: "test" });
     const payload = { repository: { owner: { login: "acme" }, name: "forecast", full_name: FULL_NAME }, installation: { id: 2 } };
@@ -614,9 +541,27 @@ describe("reconcileReleases (the sweep's release reconciler)", () => {
     // The older merge is released first, and GitHub fails on it: the newer one must not take its version.
     scope.get(`${R}/issues/11/labels`).query({ per_page: "100" }).reply(500, { message: "Server Error" });
 
-    const result = await reconcileReleases({ context: context as never, octokit: octokit as never, repo: { owner: "acme", repo: "forecast" }, me: { id: APP_ID, slug: "branch-steward", botLogin: BOT_LOGIN }, log, now: new Date("2026-11-26T10:00:00Z"), options: { windowMs: 6 * 3600_000 } });
+    const { DEFAULT_SWEEP } = await import("../../src/reconcile/sweep.js");
+    const summary = emptySummary();
+    const io = { octokit: octokit as never, repo: { owner: "acme", repo: "forecast" }, me: { id: APP_ID, slug: "branch-steward", botLogin: BOT_LOGIN }, log, repoHtmlUrl: `https://github.com/${FULL_NAME}`, now: () => new Date("2026-11-26T10:00:00Z") };
+    await releases.run({ io, config: await loadConfig(context), options: DEFAULT_SWEEP }, summary);
 
-    expect(result).toEqual({ found: 2, fixed: 0, failed: 1 });
+    expect(summary.extra).toEqual({ found: 2, fixed: 0 });
+    expect(summary.failures.extra).toBe(1);
     expect(t.logs.find((l) => l.msg === "sweep: release failed; later merges wait for the next sweep, which retries it")).toMatchObject({ pr: 11 });
   });
 });
+
+function emptySummary() {
+  return {
+    redeliveries: { failed: 0, redelivered: 0, exhausted: 0 },
+    checks: { evaluated: 0, rewritten: 0, deferred: 0 },
+    backports: { missing: 0, fixed: 0, unresolved: 0, oldestUnresolvedSeconds: 0 },
+    extra: { found: 0, fixed: 0 },
+    repositories: 0,
+    requests: 0,
+    failures: { redeliveries: 0, installations: 0, repositories: 0, pulls: 0, comments: 0, backports: 0, extra: 0 },
+    errors: 0,
+    durationMs: 0,
+  };
+}

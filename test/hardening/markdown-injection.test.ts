@@ -8,17 +8,18 @@
  * `hazards()` is a conservative reading of GitHub-flavoured markdown (CommonMark escapes and code
  * spans, GFM table pipes); it flags what could render as markup outside code.
  */
+import type { Evaluation, ObservedCheck } from "../../src/policy/types.js";
 import fc from "fast-check";
 import { parseConfig } from "../../src/config/parse.js";
-import { evaluatePullRequest, retargetedEvaluation, type Evaluation } from "../../src/policy/evaluation.js";
-import type { ObservedCheck } from "../../src/policy/gate.js";
+import { retargetedEvaluation } from "../../src/policy/evaluation.js";
 import type { ReleaseNotesData } from "../../src/policy/release.js";
 import { decideBump } from "../../src/policy/version.js";
 import { renderBackportBody, renderBackportFailed, renderBackportTitle, renderConflict, type BackportBody } from "../../src/render/backport.js";
 import { renderCheck } from "../../src/render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../../src/render/comment.js";
 import { code, escapeInline, escapeText, inertMarkdown } from "../../src/render/markdown.js";
-import { RELEASE_COMMENT_MARKER, renderConfigProblem, renderReleaseComment, renderReleaseNotes, renderReleaseProblemComment } from "../../src/render/release.js";
+import { RELEASE_COMMENT_MARKER, bumpReasonText, releaseProblemText, renderReleaseComment, renderReleaseNotes, renderReleaseProblemComment } from "../../src/render/release.js";
+import { evaluate } from "../support/policy.js";
 
 const PAYLOADS = [
   "</details><img src=x onerror=alert(1)>",
@@ -132,9 +133,9 @@ function evaluations(text: string): Evaluation[] {
   const branch = `feature/${text}`;
   const route = (source: string, target: string) => ({ baseRepo: "acme/forecast", headRepo: "acme/forecast", source, target });
   const evals = [
-    evaluatePullRequest(route(branch, "development"), defaults),
-    evaluatePullRequest(route(branch, "production"), defaults),
-    evaluatePullRequest({ ...route(branch, "production"), headRepo: "evil/fork" }, defaults),
+    evaluate(route(branch, "development"), defaults),
+    evaluate(route(branch, "production"), defaults),
+    evaluate({ ...route(branch, "production"), headRepo: "evil/fork" }, defaults),
     retargetedEvaluation("development", text),
     retargetedEvaluation(text, "development"),
   ];
@@ -209,7 +210,7 @@ describe("the check summary", () => {
           { source: "status", name, reporter, status: "completed", conclusion: "success", url: null, startedAt: "2026-01-01T00:00:00Z", completedAt: null, id: 2 },
         ];
         const route = { baseRepo: "acme/forecast", headRepo: "acme/forecast", source: "feature/x", target: "development" };
-        const e = evaluatePullRequest(route, withValidation, { now: new Date("2026-01-01T01:00:00Z"), checks }) as Evaluation;
+        const e = evaluate(route, withValidation, { now: new Date("2026-01-01T01:00:00Z"), checks }) as Evaluation;
         const h = hazards(renderCheck(e).summary);
         // Links and emphasis inside a check name are the policy layer's to escape (see the
         // report: describeResult in src/policy/gate.ts); HTML, mentions and rows are safe here.
@@ -229,7 +230,7 @@ describe("the check summary", () => {
         const sync = { baseRepo: "acme/forecast", headRepo: "acme/forecast", source: "development", target: "production" };
         const hotfix = { ...sync, source: "hotfix/x" };
         const facts = { now: new Date(0), checks: [], behind: { behindBy: 1, missing: commits }, lineage: { count: commits.length, examples: commits } };
-        for (const e of [evaluatePullRequest(sync, withValidation, facts), evaluatePullRequest(hotfix, defaults, facts)] as Evaluation[]) {
+        for (const e of [evaluate(sync, withValidation, facts), evaluate(hotfix, defaults, facts)] as Evaluation[]) {
           for (const out of [renderCheck(e).summary, renderComment(e, { checksUrl: "https://github.com/acme/forecast/pull/7/checks" })]) {
             const h = hazards(out);
             expect({ html: h.html, mentions: h.mentions, badRows: h.badRows, injectedBlocks: h.injectedBlocks }).toEqual({ html: [], mentions: [], badRows: [], injectedBlocks: [] });
@@ -297,7 +298,7 @@ describe("the backport body", () => {
 describe("config keys", () => {
   it.each(PAYLOADS)("stay inert in the check and the comment with the key %j", (payload) => {
     const route = { baseRepo: "acme/forecast", headRepo: "acme/forecast", source: "feature/x", target: "development" };
-    const e = evaluatePullRequest(route, parseConfig({ [payload]: 1, backport: { [payload]: true } })) as Evaluation;
+    const e = evaluate(route, parseConfig({ [payload]: 1, backport: { [payload]: true } })) as Evaluation;
     expect(e.rules.length).toBeGreaterThan(0);
     expect(hazards(renderCheck(e).summary)).toEqual(clean);
     expect(hazards(renderComment(e, { checksUrl: "https://github.com/acme/forecast/pull/7/checks" }))).toEqual(clean);
@@ -313,7 +314,7 @@ describe("the release notes and comments", () => {
     return { ...h, html: h.html.filter((t) => !/^<\/?(sub|br)>/.test(t)), mentions: h.mentions.filter((m) => !LOGINS.some((l) => m.startsWith(l))) };
   };
   const reason = (source: string) =>
-    decideBump({ flow: { name: "hotfix", kind: "hotfix" }, source, title: "t", body: "", labels: [], labelNames: { major: "m", minor: "n", patch: "p", revert: "r" }, revert: false }).reason;
+    bumpReasonText(decideBump({ flow: { name: "hotfix", kind: "hotfix" }, source, title: "t", body: "", labels: [], labelNames: { major: "m", minor: "n", patch: "p", revert: "r" }, revert: false }));
   const check = (name: string, reporter: string): ObservedCheck => ({ source: "check_run", name, reporter, status: "completed", conclusion: "failure", url: "https://ci.example/1", startedAt: "2026-01-01T00:00:00Z", completedAt: "2026-01-01T00:01:00Z", id: 1 });
   const notes = (text: string): ReleaseNotesData => ({
     repoHtmlUrl: "https://github.com/acme/forecast",
@@ -356,7 +357,7 @@ describe("the release notes and comments", () => {
   });
 
   it.each(PAYLOADS)("the not-released comment stays inert with the config key %j", (payload) => {
-    const problem = renderConfigProblem([{ path: `backport.${payload}`, message: `unknown key "${payload}"` }]);
+    const { problem } = releaseProblemText({ code: "config-invalid", issues: [{ path: `backport.${payload}`, message: `unknown key "${payload}"` }] });
     expect(releaseHazards(renderReleaseProblemComment(problem, "Fix .github/branch-steward.yml on the default branch."))).toEqual(clean);
     expect(problem).toContain(code(`backport.${payload}`));
   });

@@ -4,6 +4,7 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { RequestError } from "@octokit/request-error";
 import { Octokit } from "@octokit/rest";
 import { pino } from "pino";
 import { Probot, ProbotOctokit, Server } from "probot";
@@ -91,7 +92,7 @@ describe("GET /ready", () => {
       auth: async () => ({
         request: async () => {
           calls++;
-          if (fail) throw Object.assign(new Error("boom"), { status: 500 });
+          if (fail) throw new RequestError("boom", 500, { request: { method: "GET", url: "/app", headers: {} } });
           return { data: { slug: "x" } };
         },
       }),
@@ -125,7 +126,7 @@ describe("GET /metrics", () => {
     repo.commit("feature/metrics", { message: "M", files: { "m.txt": "1\n" }, author: "alice", from: "development" });
     repo.openPR({ head: "feature/metrics", base: "development", title: "M", user: "alice" });
     await stack.twin.idle();
-    const bad = signedDelivery({ event: "pull_request", body: "{}", secret: "not-the-secret-at-all" });
+    const bad = await signedDelivery({ event: "pull_request", body: "{}", secret: "not-the-secret-at-all" });
     expect((await fetch(stack.webhookUrl, bad)).status).toBe(400);
 
     expect(await ok()).toBe(okBefore + 1);

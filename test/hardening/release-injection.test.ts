@@ -4,7 +4,8 @@
  * its owner rather than fixed here (see the hardening report): check names in the evidence
  * table pass through `cell()` only, and `@` in titles and commit messages is not neutralised.
  */
-import type { ObservedCheck } from "../../src/policy/gate.js";
+
+import type { ObservedCheck } from "../../src/policy/types.js";
 import type { ReleaseNotesData } from "../../src/policy/release.js";
 import { renderReleaseNotes } from "../../src/render/release.js";
 

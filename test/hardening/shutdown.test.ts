@@ -148,7 +148,7 @@ describe("graceful shutdown", () => {
       const body = JSON.stringify(PAYLOAD);
       const inFlightStarted = new Promise<void>((resolve) => (appRequested = resolve));
       const startedAt = Date.now();
-      const delivery = call(port, "POST", "/api/github/webhooks", { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": "slow-1", "x-hub-signature-256": sign(secret, body) }, body);
+      const delivery = call(port, "POST", "/api/github/webhooks", { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": "slow-1", "x-hub-signature-256": await sign(secret, body) }, body);
       await inFlightStarted;
 
       child.kill("SIGTERM");

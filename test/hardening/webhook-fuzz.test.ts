@@ -75,12 +75,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function request(c: Case, secret: string): { headers: Record<string, string>; expected: number[] } {
+async function request(c: Case, secret: string): Promise<{ headers: Record<string, string>; expected: number[] }> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "x-github-event": c.event,
     "x-github-delivery": "00000000-0000-4000-8000-000000000000",
-    "x-hub-signature-256": sign(secret, c.body),
+    "x-hub-signature-256": await sign(secret, c.body),
   };
   switch (c.kind) {
     case "bad-signature":
@@ -88,7 +88,7 @@ function request(c: Case, secret: string): { headers: Record<string, string>; ex
       // An empty header value counts as present; the signature then fails to verify.
       return { headers, expected: [400] };
     case "missing-headers":
-      if (!c.validSignature) headers["x-hub-signature-256"] = sign("wrong-secret-wrong-secret", c.body);
+      if (!c.validSignature) headers["x-hub-signature-256"] = await sign("wrong-secret-wrong-secret", c.body);
       for (const h of c.missing) delete headers[h];
       return { headers, expected: [400] };
     case "not-json":
@@ -105,7 +105,7 @@ it("answers every forged, incomplete or non-JSON delivery with 4xx and runs no h
   const seen = new Map<number, number>();
   await fc.assert(
     fc.asyncProperty(arbitraryCase, async (c) => {
-      const { headers, expected } = request(c, stack.webhookSecret);
+      const { headers, expected } = await request(c, stack.webhookSecret);
       const res = await fetch(stack.webhookUrl, { method: "POST", headers, body: c.body });
       const text = await res.text();
       seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
@@ -127,7 +127,7 @@ it("still accepts a correctly signed delivery afterwards (the fuzz did not break
   const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
   const res = await fetch(stack.webhookUrl, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "ok-1", "x-hub-signature-256": sign(stack.webhookSecret, body) },
+    headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "ok-1", "x-hub-signature-256": await sign(stack.webhookSecret, body) },
     body,
   });
   expect(res.status).toBe(200);

@@ -151,7 +151,7 @@ describe("the webhook guard in Probot's Server (sandbox stack, `probot run`)", (
   it("logs a forged signature once, at warn, with the delivery id and event and without the payload", async () => {
     const marker = "PAYLOAD-MUST-NOT-BE-LOGGED-7f3a";
     const body = JSON.stringify({ action: "opened", note: marker, installation: { id: 1 } });
-    const res = await fetch(stack.webhookUrl, signedDelivery({ event: "pull_request", body, secret: "not-the-webhook-secret", id: "forged-1" }));
+    const res = await fetch(stack.webhookUrl, await signedDelivery({ event: "pull_request", body, secret: "not-the-webhook-secret", id: "forged-1" }));
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: "signature does not match event payload and secret" });
     expect(linesFor(captured.lines, "forged-1")).toEqual([
@@ -170,7 +170,7 @@ describe("the webhook guard in Probot's Server (sandbox stack, `probot run`)", (
     ["true", "boolean"],
   ])("answers a signed body %s (JSON, not an object) with 400 and runs no handler", async (body, kind) => {
     const id = `not-an-object-${kind}`;
-    const res = await fetch(stack.webhookUrl, signedDelivery({ event: "pull_request", body, secret: stack.webhookSecret, id }));
+    const res = await fetch(stack.webhookUrl, await signedDelivery({ event: "pull_request", body, secret: stack.webhookSecret, id }));
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: `payload is not a JSON object (${kind})` });
     expect(linesFor(captured.lines, id)).toEqual([expect.objectContaining({ level: 40, delivery: id, event: "pull_request" })]);
@@ -181,7 +181,7 @@ describe("the webhook guard in Probot's Server (sandbox stack, `probot run`)", (
     const skeleton = JSON.stringify({ zen: "", hook_id: 1 });
     const body = JSON.stringify({ zen: "z".repeat(MAX_WEBHOOK_BYTES - skeleton.length), hook_id: 1 });
     expect(Buffer.byteLength(body)).toBe(MAX_WEBHOOK_BYTES);
-    const res = await fetch(stack.webhookUrl, signedDelivery({ event: "ping", body, secret: stack.webhookSecret, id: "at-the-cap" }));
+    const res = await fetch(stack.webhookUrl, await signedDelivery({ event: "ping", body, secret: stack.webhookSecret, id: "at-the-cap" }));
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("ok\n");
     expect(seen).toEqual([{ name: "ping", id: "at-the-cap" }]);
@@ -217,12 +217,12 @@ describe("the webhook guard under Probot's run() (what `node lib/main.js` starts
       expect(big.sentBeforeAnswer).toBe(0);
       expect(linesFor(captured.lines, "run-too-big")).toEqual([expect.objectContaining({ level: 40, contentLength: MAX_WEBHOOK_BYTES + 1 })]);
 
-      const nothing = await fetch(url, signedDelivery({ event: "ping", body: "null", secret, id: "run-null" }));
+      const nothing = await fetch(url, await signedDelivery({ event: "ping", body: "null", secret, id: "run-null" }));
       expect(nothing.status).toBe(400);
       expect(seen).toEqual([]);
 
       const body = JSON.stringify({ zen: "Design for failure.", hook_id: 2 });
-      const ok = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "run-ok", "x-hub-signature-256": sign(secret, body) }, body });
+      const ok = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "run-ok", "x-hub-signature-256": await sign(secret, body) }, body });
       expect(ok.status).toBe(200);
       expect(seen).toEqual([{ name: "ping", id: "run-ok" }]);
     } finally {

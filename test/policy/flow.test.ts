@@ -1,7 +1,9 @@
+import type { PullRequestRoute } from "../../src/model/pull-request.js";
 import fc from "fast-check";
-import { parseConfig } from "../../src/config/parse.js";
-import { DEFAULT_CONFIG, type Config } from "../../src/config/schema.js";
-import { evaluateFlow, type FlowVerdict, type PullRequestRoute } from "../../src/policy/flow.js";
+import { DEFAULT_COMPILED, parseConfig } from "../../src/config/parse.js";
+import type { CompiledConfig } from "../../src/config/compile.js";
+import { evaluateFlow, type FlowVerdict } from "../../src/policy/flow.js";
+import { denialText } from "../../src/render/flow.js";
 
 const REPO = "acme/forecast";
 const route = (source: string, target: string, headRepo: string | null = REPO): PullRequestRoute => ({
@@ -10,9 +12,9 @@ const route = (source: string, target: string, headRepo: string | null = REPO): 
   source,
   target,
 });
-const verdict = (source: string, target: string, headRepo?: string | null, config: Config = DEFAULT_CONFIG): FlowVerdict =>
+const verdict = (source: string, target: string, headRepo?: string | null, config: CompiledConfig = DEFAULT_COMPILED): FlowVerdict =>
   evaluateFlow(route(source, target, headRepo), config);
-function configOf(raw: unknown): Config {
+function configOf(raw: unknown): CompiledConfig {
   const result = parseConfig(raw);
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result.config;
@@ -45,22 +47,23 @@ describe("flow rule, default config", () => {
   it("tells a feature branch aimed at production to target development", () => {
     const v = verdict("feature/x", "production");
     if (!v.governed || v.allowed) throw new Error("expected a denial");
-    expect(v.fix).toContain("Retarget this PR to `development`");
-    expect(v.reason).toContain("Allowed into `production`");
+    expect(v.denial).toEqual({ kind: "no-flow", suggestion: { target: "development", flow: "feature", kind: "feature" } });
+    expect(v.allowedSources).toEqual([
+      { from: "development", flow: "sync", allowForks: false },
+      { from: "hotfix/**", flow: "hotfix", allowForks: false },
+    ]);
   });
 
   it("sends hotfix → development to production and explains the backport", () => {
     const v = verdict("hotfix/x", "development");
     if (!v.governed || v.allowed) throw new Error("expected a denial");
-    expect(v.reason).toMatch(/backport PR/);
-    expect(v.fix).toContain("Retarget this PR to `production`");
+    expect(v.denial).toEqual({ kind: "via-backport", from: "hotfix", production: "production", hotfixPrefix: "hotfix/" });
   });
 
   it("explains that production reaches development through backports", () => {
     const v = verdict("production", "development");
     if (!v.governed || v.allowed) throw new Error("expected a denial");
-    expect(v.reason).toMatch(/backport PR/);
-    expect(v.fix).toMatch(/Close this PR/);
+    expect(v.denial).toMatchObject({ kind: "via-backport", from: "production" });
   });
 
   it("does not govern other targets", () => {
@@ -72,7 +75,7 @@ describe("flow rule, default config", () => {
     expect(verdict("feature/x", "Production")).toEqual({ governed: false, target: "Production" });
     const v = verdict("Development", "production");
     if (!v.governed || v.allowed) throw new Error("expected a denial");
-    expect(v.reason).toMatch(/only in letter case/);
+    expect(v.denial).toEqual({ kind: "case-twin", twin: "development", development: "development" });
     expect(verdict("HOTFIX/x", "production")).toMatchObject({ allowed: false });
   });
 
@@ -88,7 +91,7 @@ describe("flow rule, default config", () => {
       const v = verdict("development", "production", "mallory/forecast");
       expect(v).toMatchObject({ governed: true, allowed: false, fromFork: true });
       if (!v.governed || v.allowed) throw new Error("expected a denial");
-      expect(v.reason).toContain("mallory/forecast");
+      expect(v).toMatchObject({ headRepo: "mallory/forecast", baseRepo: REPO, denial: { kind: "fork", flow: { name: "sync", kind: "sync", from: "development" } } });
     });
     it("a fork's hotfix branch is never the hotfix flow", () => {
       expect(verdict("hotfix/x", "production", "mallory/forecast")).toMatchObject({ allowed: false });
@@ -173,7 +176,9 @@ describe("properties", () => {
     fc.assert(
       fc.property(branch, fc.constantFrom("production", "development"), fc.option(forkRepo, { nil: REPO }), (s, t, r) => {
         const v = verdict(s, t, r);
-        return !v.governed || v.allowed || (v.reason.length > 0 && v.fix.length > 0);
+        if (!v.governed || v.allowed) return true;
+        const { reason, fix } = denialText(v);
+        return reason.length > 0 && fix.length > 0;
       }),
     );
   });

@@ -1,5 +1,5 @@
-import { parseConfig } from "../../src/config/parse.js";
-import { DEFAULT_CONFIG, type Config } from "../../src/config/schema.js";
+import { DEFAULT_COMPILED, parseConfig } from "../../src/config/parse.js";
+import type { CompiledConfig } from "../../src/config/compile.js";
 import {
   desiredProtection,
   diffProtection,
@@ -13,7 +13,7 @@ import {
 
 const APP = 4242;
 
-function config(raw: Record<string, unknown>): Config {
+function config(raw: Record<string, unknown>): CompiledConfig {
   const result = parseConfig(raw);
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result.config;
@@ -23,7 +23,7 @@ const byBranch = (plans: ReturnType<typeof desiredProtection>) => Object.fromEnt
 
 describe("desiredProtection", () => {
   it("protects production and development with the defaults", () => {
-    const plans = desiredProtection(DEFAULT_CONFIG, APP, {});
+    const plans = desiredProtection(DEFAULT_COMPILED, APP, {});
     expect(plans.map((p) => [p.branch, p.role])).toEqual([
       ["production", "production"],
       ["development", "development"],
@@ -64,7 +64,7 @@ describe("desiredProtection", () => {
     expect(protectionIssues(config({ protection: { "{nope}": { required_approvals: 1 } } }))).toEqual([
       { path: "protection.{nope}", message: expect.stringContaining("{nope}") },
     ]);
-    expect(protectionIssues(DEFAULT_CONFIG)).toEqual([]);
+    expect(protectionIssues(DEFAULT_COMPILED)).toEqual([]);
   });
 
   it("keeps other required checks and unmanaged settings, and pins the app's check", () => {
@@ -85,7 +85,7 @@ describe("desiredProtection", () => {
       allow_deletions: { enabled: false },
       restrictions: { users: [{ login: "octocat" }], teams: [{ slug: "release" }], apps: [] },
     });
-    const desired = byBranch(desiredProtection(DEFAULT_CONFIG, APP, { production: current })).production as Protection;
+    const desired = byBranch(desiredProtection(DEFAULT_COMPILED, APP, { production: current })).production as Protection;
     expect(desired.statusChecks).toEqual({
       strict: true,
       checks: [
@@ -111,7 +111,7 @@ describe("desiredProtection", () => {
 
 describe("diffProtection", () => {
   it("describes protecting an unprotected branch", () => {
-    const desired = byBranch(desiredProtection(DEFAULT_CONFIG, APP, {})).production as Protection;
+    const desired = byBranch(desiredProtection(DEFAULT_COMPILED, APP, {})).production as Protection;
     expect(diffProtection(null, desired)).toEqual([
       "enable branch protection (the branch is not protected)",
       "require status checks to pass",
@@ -138,7 +138,7 @@ describe("diffProtection", () => {
 
   it("running twice changes nothing", () => {
     const configs = [
-      DEFAULT_CONFIG,
+      DEFAULT_COMPILED,
       config({ branches: { production: "main", development: "dev" }, up_to_date: [], protection: { "/^(main|dev)$/": { required_approvals: 6 } } }),
     ];
     const currents = [

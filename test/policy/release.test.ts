@@ -14,6 +14,7 @@ import {
   type TagMetadata,
 } from "../../src/policy/release.js";
 import { renderIncludedPulls, renderReleaseNotes, renderTagMessage, versionInReleaseComment, renderReleaseComment, withRevertedBy } from "../../src/render/release.js";
+import { compiledChecks } from "../support/policy.js";
 
 const OPTS = { revertLabel: "revert", prefix: "v", repoFullName: "acme/forecast" };
 const check = observedCheck;
@@ -23,9 +24,9 @@ describe("rollback detection", () => {
     expect(detectRevert({ title: 'Revert "Fix drift threshold"', body: "Reverts acme/forecast#12", labels: [] }, OPTS)).toEqual({
       tag: null,
       pullNumber: 12,
-      why: "GitHub's revert title",
+      cause: { kind: "title" },
     });
-    expect(detectRevert({ title: "Undo the threshold", body: "This reverts #31.", labels: ["revert"] }, OPTS)).toMatchObject({ pullNumber: 31, why: "the `revert` label" });
+    expect(detectRevert({ title: "Undo the threshold", body: "This reverts #31.", labels: ["revert"] }, OPTS)).toMatchObject({ pullNumber: 31, cause: { kind: "label", label: "revert" } });
   });
 
   it("prefers a version named in the title or body", () => {
@@ -41,7 +42,7 @@ describe("rollback detection", () => {
 });
 
 describe("evidence", () => {
-  const required = [{ name: "inference-tests", app: "staging-ci" }, { name: "perf-*" }];
+  const required = compiledChecks([{ name: "inference-tests", app: "staging-ci" }, { name: "perf-*" }]);
 
   it("takes the latest result per name, from the pinned app, on the head and the merge commit", () => {
     const head = [check("inference-tests", { conclusion: "failure", startedAt: "2026-11-26T10:00:00Z" }), check("inference-tests"), check("inference-tests", { reporter: "mallory" }), check("perf-gpu")];

@@ -12,6 +12,7 @@ import {
   type Relation,
   type VersionTag,
 } from "../../src/policy/version.js";
+import { bumpReasonText } from "../../src/render/release.js";
 
 const LABELS = { major: "release:major", minor: "release:minor", patch: "release:patch", revert: "revert" };
 const OPTIONS = { prefix: "v", includePrereleases: false };
@@ -126,28 +127,24 @@ describe("the previous version: highest ancestor", () => {
 
 describe("the bump", () => {
   it("follows the flow: sync → minor, hotfix → patch, anything else → patch with a reason that says so", () => {
-    expect(bump()).toEqual({ bump: "minor", reason: "Minor: a sync of `development` into production." });
-    expect(bump({ flow: { name: "hotfix", kind: "hotfix" }, source: "hotfix/x" })).toEqual({ bump: "patch", reason: "Patch: the hotfix `hotfix/x`." });
-    expect(bump({ flow: null, source: "feature/x" }).reason).toBe(
-      "Patch: `feature/x` is not an allowed flow into production (merged anyway, e.g. by an admin), so it is treated as a fix.",
-    );
-    expect(bump({ flow: { name: "custom", kind: "feature" }, source: "x" })).toMatchObject({ bump: "patch" });
+    expect(bump()).toEqual({ bump: "minor", cause: { kind: "sync", flow: "sync", source: "development" } });
+    expect(bump({ flow: { name: "hotfix", kind: "hotfix" }, source: "hotfix/x" })).toEqual({ bump: "patch", cause: { kind: "hotfix", flow: "hotfix", source: "hotfix/x" } });
+    expect(bump({ flow: null, source: "feature/x" })).toEqual({ bump: "patch", cause: { kind: "no-flow", source: "feature/x" } });
+    expect(bump({ flow: { name: "custom", kind: "feature" }, source: "x" })).toEqual({ bump: "patch", cause: { kind: "other-flow", flow: "custom", source: "x" } });
   });
 
   it("a breaking marker makes it major: `!` after the type or BREAKING CHANGE in the body", () => {
     for (const title of ["feat!: drop v1 API", "fix(api)!: rename field", "refactor(model/x)!: y"]) expect(bump({ title }).bump).toBe("major");
     for (const title of ["feat: x!", "Wow! fix: y", "feat(!): z"]) expect(bump({ title }).bump).toBe("minor");
-    expect(bump({ body: "Details.\n\nBREAKING CHANGE: the output schema changed" })).toEqual({
-      bump: "major",
-      reason: "Major: the PR description contains `BREAKING CHANGE`.",
-    });
+    expect(bump({ body: "Details.\n\nBREAKING CHANGE: the output schema changed" })).toEqual({ bump: "major", cause: { kind: "breaking-body" } });
+    expect(bump({ title: "feat!: x" })).toEqual({ bump: "major", cause: { kind: "breaking-title" } });
     expect(bump({ flow: { name: "hotfix", kind: "hotfix" }, title: "fix!: x" }).bump).toBe("major");
   });
 
   it("labels override everything, the highest label wins, and a rollback is a patch", () => {
-    expect(bump({ labels: ["release:patch"], title: "feat!: x" })).toEqual({ bump: "patch", reason: "Patch: the PR carries the label `release:patch`." });
-    expect(bump({ labels: ["release:minor", "release:major"] }).reason).toBe("Major: the PR carries the label `release:major` (it outranks `release:minor`).");
-    expect(bump({ revert: true, title: 'Revert "feat!: x"' })).toMatchObject({ bump: "patch" });
+    expect(bump({ labels: ["release:patch"], title: "feat!: x" })).toEqual({ bump: "patch", cause: { kind: "label", label: "release:patch", outranks: [] } });
+    expect(bump({ labels: ["release:minor", "release:major"] })).toEqual({ bump: "major", cause: { kind: "label", label: "release:major", outranks: ["release:minor"] } });
+    expect(bump({ revert: true, title: 'Revert "feat!: x"' })).toEqual({ bump: "patch", cause: { kind: "revert" } });
     expect(bump({ labels: ["semver:major"], labelNames: { ...LABELS, major: "semver:major" } }).bump).toBe("major");
   });
 
@@ -166,7 +163,7 @@ describe("the bump", () => {
           else if (revert) expect(d.bump).toBe("patch");
           else if (/^[A-Za-z]+(\([^()\r\n]*\))?!:/.test(title.trim())) expect(d.bump).toBe("major");
           else expect(d.bump).toBe(kind === "sync" ? "minor" : "patch");
-          expect(d.reason.length).toBeGreaterThan(10);
+          expect(bumpReasonText(d).length).toBeGreaterThan(10);
         },
       ),
     );
@@ -185,7 +182,7 @@ describe("the next version", () => {
   it("refuses to guess when a version at or above ours exists outside this history", () => {
     const r = nextVersion({ previous: vt("v1.1.0"), versions: [vt("v1.2.0"), vt("v1.1.0")] }, "minor", opts);
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.problem).toContain("`v1.2.0` already exists on a commit that is not in this commit's history");
+    expect(!r.ok && r.problem).toEqual({ code: "version-conflict", previous: "v1.1.0", next: "v1.2.0", highest: "v1.2.0" });
     expect(nextVersion({ previous: null, versions: [vt("v1.0.0")] }, "patch", opts).ok).toBe(false);
     expect(nextVersion({ previous: vt("v1.1.0"), versions: [vt("v1.1.5"), vt("v1.1.0")] }, "minor", opts).ok).toBe(true);
   });

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
+import type { PullRequestFacts } from "../../src/model/pull-request.js";
 import { planBackportRepairs, planRedeliveries, type DeliveryAttempt } from "../../src/reconcile/plan.js";
 
 const NOW = new Date("2026-11-26T12:00:00Z");
@@ -50,11 +51,20 @@ describe("redelivery plan", () => {
 });
 
 describe("backport repair plan", () => {
-  const merged = (number: number, labels: string[], hoursAgo = 1, source = "hotfix/x") => ({
+  const merged = (number: number, labels: string[], hoursAgo = 1, source = "hotfix/x"): PullRequestFacts => ({
     number,
-    labels,
-    source,
+    title: `PR ${number}`,
+    body: "",
+    htmlUrl: `https://github.com/acme/forecast/pull/${number}`,
+    open: false,
+    merged: true,
     mergedAt: new Date(NOW.getTime() - hoursAgo * HOUR).toISOString(),
+    mergedBy: "carol",
+    mergeCommitSha: "a".repeat(40),
+    author: "alice",
+    headSha: "b".repeat(40),
+    labels,
+    route: { baseRepo: "acme/forecast", headRepo: "acme/forecast", source, target: "production" },
   });
   it("finds merged production PRs with no backport label, oldest first", () => {
     const got = planBackportRepairs(

@@ -4,7 +4,7 @@
  */
 import nock from "nock";
 import { metrics } from "../../src/observability/metrics.js";
-import { DEFAULT_SWEEP, sweep, type RepoSweepContext } from "../../src/reconcile/sweep.js";
+import { DEFAULT_SWEEP, RECONCILERS, sweep, type Reconciler } from "../../src/reconcile/sweep.js";
 import { useNockedProbot } from "../support/nock.js";
 import { API, APP_ID, APP_SLUG, BOT_LOGIN, INSTALLATION_ID } from "../support/probot.js";
 
@@ -39,7 +39,7 @@ function appLevel(scope: nock.Scope): nock.Scope {
     .query({ per_page: "100" })
     .reply(200, { total_count: 3, repositories: ["alpha", "beta", "gamma"].map((name, i) => ({ id: i + 1, name, full_name: `acme/${name}`, owner: { login: "acme" } })) });
 }
-/** No config file, read `times` times: once by the sweep, once per PR it evaluates. */
+/** No config file, read `times` times (the sweep reads it once per repository). */
 const noConfig = (scope: nock.Scope, repo: string, times = 1) =>
   scope
     .get(`/repos/acme/${repo}/contents/.github%2Fbranch-steward.yml`)
@@ -61,7 +61,7 @@ it("one PR's failed write, one failing repository and one failing reconciler nev
   const scope = appLevel(nock(API));
 
   // alpha: PR #1's check write fails (500); PR #2's check is written, its comment is refused (422).
-  noConfig(scope, "alpha", 3)
+  noConfig(scope, "alpha")
     .get("/repos/acme/alpha/pulls")
     .query({ state: "open", per_page: "100" })
     .reply(200, [openPull("alpha", 1, "feature/a", sha("a")), openPull("alpha", 2, "feature/b", sha("b"))]);
@@ -77,7 +77,7 @@ it("one PR's failed write, one failing repository and one failing reconciler nev
   scope.get("/repos/acme/beta/contents/.github%2Fbranch-steward.yml").reply(500, { message: "Server Error" });
 
   // gamma: a PR whose webhook was lost gets its check; a hotfix merged while the app was down gets its backport.
-  noConfig(scope, "gamma", 2)
+  noConfig(scope, "gamma")
     .get("/repos/acme/gamma/pulls")
     .query({ state: "open", per_page: "100" })
     .reply(200, [openPull("gamma", 3, "feature/c", sha("c"))]);
@@ -93,9 +93,11 @@ it("one PR's failed write, one failing repository and one failing reconciler nev
       user: { login: "alice" },
       merged_at: "2026-11-26T11:00:00Z",
       merge_commit_sha: MERGE,
+      state: "closed",
+      html_url: "https://github.com/acme/gamma/pull/12",
       labels: [],
-      head: { ref: "hotfix/drift" },
-      base: { ref: "production" },
+      head: { ref: "hotfix/drift", sha: sha("e"), repo: { full_name: "acme/gamma" } },
+      base: { ref: "production", repo: { full_name: "acme/gamma" } },
     },
   ]);
   scope
@@ -131,14 +133,19 @@ it("one PR's failed write, one failing repository and one failing reconciler nev
 
   // A reconciler that fails on alpha still runs on gamma.
   const reconciled: string[] = [];
-  const releases = async (ctx: RepoSweepContext) => {
-    reconciled.push(ctx.repo.repo);
-    if (ctx.repo.repo === "alpha") throw new Error("GitHub said 502");
-    return { found: 1, fixed: 1 };
+  const releases: Reconciler = {
+    name: "releases",
+    failure: "extra",
+    async run({ io }, summary) {
+      reconciled.push(io.repo.repo);
+      if (io.repo.repo === "alpha") throw new Error("GitHub said 502");
+      summary.extra.found += 1;
+      summary.extra.fixed += 1;
+    },
   };
 
   const errorsBefore = (await metrics.errors.get()).values.find((v) => v.labels.source === "sweep")?.value ?? 0;
-  const summary = await sweep(t.probot, identity, { ...DEFAULT_SWEEP, extra: [releases] }, NOW);
+  const summary = await sweep(t.probot, identity, { ...DEFAULT_SWEEP, reconcilers: [...RECONCILERS.filter((r) => r.name !== "releases"), releases] }, NOW);
 
   expect(checks.alpha2).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
   expect(String(written.claim?.external_id)).toMatch(/;c=unconfirmed$/); // the next sweep retries the comment
@@ -192,7 +199,8 @@ it("a failing redelivery or installation is counted, and the other installations
     .query({ per_page: "100" })
     .reply(200, { total_count: 1, repositories: [{ id: 1, name: "gamma", full_name: "acme/gamma", owner: { login: "acme" } }] });
   noConfig(scope, "gamma").get("/repos/acme/gamma/pulls").query({ state: "open", per_page: "100" }).reply(200, []);
-  closedPulls(scope, "gamma", []);
+  closedPulls(scope, "gamma", []); // backports
+  closedPulls(scope, "gamma", []); // releases
 
   const summary = await sweep(t.probot, identity, DEFAULT_SWEEP, NOW);
 

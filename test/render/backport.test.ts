@@ -1,5 +1,6 @@
 /** Backport titles and bodies within GitHub's limits; commands safe to paste whatever the branch name. */
-import type { CommitSummary } from "../../src/policy/gate.js";
+
+import type { CommitSummary } from "../../src/policy/types.js";
 import {
   renderBackportBody,
   renderBackportTitle,

@@ -4,8 +4,11 @@ import { REVERTED_BY_MARKER, revertedByIn, type ReleaseNotesData, type TagMetada
 import { COMMENT_BODY, RELEASE_BODY } from "../../src/render/limits.js";
 import {
   RELEASE_COMMENT_MARKER,
+  bumpReasonText,
   releaseName,
-  renderConfigProblem,
+  releaseProblemText,
+  renderReleaseProblem,
+  revertWhyText,
   renderReleaseComment,
   renderReleaseNotes,
   renderReleaseProblemComment,
@@ -68,7 +71,7 @@ describe("release notes", () => {
 describe("the release comment", () => {
   it("quotes a branch with a backtick exactly in the bump reason and keeps the version marker", () => {
     const flow = { name: "hotfix", kind: "hotfix" as const };
-    const reason = decideBump({ flow, source: "hotfix/a`b", title: "Fix", body: "", labels: [], labelNames: { major: "m", minor: "n", patch: "p", revert: "r" }, revert: false }).reason;
+    const reason = bumpReasonText(decideBump({ flow, source: "hotfix/a`b", title: "Fix", body: "", labels: [], labelNames: { major: "m", minor: "n", patch: "p", revert: "r" }, revert: false }));
     expect(reason).toBe("Patch: the hotfix ``hotfix/a`b``.");
     const body = renderReleaseComment({ tag: "v1.0.1", releaseUrl: `${repoHtmlUrl}/releases/tag/v1.0.1`, previous: "v1.0.0", bumpReason: reason });
     expect(body).toContain("\n\nPatch: the hotfix ``hotfix/a`b``.");
@@ -90,8 +93,8 @@ describe("the not-released comment", () => {
       { path: "<img src=x>", message: "@everyone" },
       ...Array.from({ length: 98 }, (_, i) => ({ path: `k${i}`, message: "unknown key" })),
     ];
-    const problem = renderConfigProblem(issues);
-    expect(problem).toMatch(/^The configuration is invalid: ``backport\.label`s``: unknown key "label\\`s"; `<img src=x>`: @&#8203;everyone; /);
+    const { problem } = releaseProblemText({ code: "config-invalid", issues });
+    expect(problem).toMatch(/^`\.github\/branch-steward\.yml` is invalid: ``backport\.label`s``: unknown key "label\\`s"; `<img src=x>`: @&#8203;everyone; /);
     expect(problem).toContain("; and 80 more (the branch-steward check of any governed PR lists them all).");
     const comment = renderReleaseProblemComment(problem, "Fix .github/branch-steward.yml on the default branch.");
     expect(comment).toContain("``backport.label`s``");
@@ -109,5 +112,42 @@ describe("names and tag messages", () => {
     expect(line.length).toBeLessThanOrEqual(200);
     expect(line.endsWith("… (#7)")).toBe(true);
     expect(line).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+  });
+});
+
+describe("bump reasons and release problems in words", () => {
+  it("says each bump cause in today's words, byte for byte (they are stored in tag metadata)", () => {
+    const cases: [Parameters<typeof bumpReasonText>[0], string][] = [
+      [{ bump: "minor", cause: { kind: "sync", flow: "sync", source: "development" } }, "Minor: a sync of `development` into production."],
+      [{ bump: "patch", cause: { kind: "hotfix", flow: "hotfix", source: "hotfix/x" } }, "Patch: the hotfix `hotfix/x`."],
+      [{ bump: "patch", cause: { kind: "other-flow", flow: "custom", source: "x" } }, "Patch: `x` took the custom flow, which is neither a sync nor a hotfix."],
+      [{ bump: "patch", cause: { kind: "no-flow", source: "feature/x" } }, "Patch: `feature/x` is not an allowed flow into production (merged anyway, e.g. by an admin), so it is treated as a fix."],
+      [{ bump: "patch", cause: { kind: "label", label: "release:patch", outranks: [] } }, "Patch: the PR carries the label `release:patch`."],
+      [{ bump: "major", cause: { kind: "label", label: "release:major", outranks: ["release:minor"] } }, "Major: the PR carries the label `release:major` (it outranks `release:minor`)."],
+      [{ bump: "patch", cause: { kind: "revert" } }, "Patch: the PR is a rollback (a revert), released as a roll-forward."],
+      [{ bump: "major", cause: { kind: "breaking-title" } }, "Major: the PR title marks a breaking change (`!` after the type)."],
+      [{ bump: "major", cause: { kind: "breaking-body" } }, "Major: the PR description contains `BREAKING CHANGE`."],
+    ];
+    for (const [decision, text] of cases) expect(bumpReasonText(decision)).toBe(text);
+  });
+
+  it("says why a PR is a rollback", () => {
+    expect(revertWhyText({ kind: "title" })).toBe("GitHub's revert title");
+    expect(revertWhyText({ kind: "label", label: "revert" })).toBe("the `revert` label");
+  });
+
+  it("says each release problem with its fix", () => {
+    const sha = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+    expect(releaseProblemText({ code: "version-conflict", previous: "v1.1.0", next: "v1.2.0", highest: "v1.2.0", mergeSha: sha })).toEqual({
+      problem:
+        "The previous version on this commit's history is `v1.1.0`, so this merge would be `v1.2.0`, but `v1.2.0` already exists on a commit that is not in this commit's history. Versions must increase along production's history, so branch-steward will not guess.",
+      fix: "Tag the merge commit `a1b2c3d` by hand with the version you intend, or delete the misplaced tag if it was a mistake; branch-steward then publishes the release on redelivery.",
+    });
+    expect(releaseProblemText({ code: "no-ancestor-tag", checked: 50, mergeSha: sha }).problem).toBe("None of the 50 highest version tags is in the history of `a1b2c3d`.");
+    expect(releaseProblemText({ code: "tag-race-exhausted", attempts: 5 }).problem).toBe("Another merge took the computed version 5 times in a row.");
+    const config = renderReleaseProblem({ code: "config-invalid", issues: [{ path: "flows[0].from", message: "unknown placeholder {x}" }] });
+    expect(config).toContain("⚠️ **branch-steward**: this merge was **not** tagged or released.");
+    expect(config).toContain("`.github/branch-steward.yml` is invalid: `flows[0].from`: unknown placeholder {x}.");
+    expect(config).toContain("then redeliver the `pull_request` closed webhook");
   });
 });

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { Probot, ProbotOctokit, Server } from "probot";
 import { createApp } from "../../src/index.js";
-import { backoff, reconcileReleases } from "../../src/handlers/release.js";
+import { backoff } from "../../src/workflows/release.js";
 import { freePort, SANDBOX_APP_ID, startStack, type Stack } from "../../tools/sandbox/stack.js";
 import { CI_APP, OWNER, REPO, SANDBOX_CONFIG, seedRepository, VALIDATION_CHECKS } from "../../tools/sandbox/story.js";
 import type { RepoHandle } from "../../tools/twin/index.js";
@@ -228,13 +228,13 @@ it("a release missed while the app was down is restored by the reconciliation sw
   expect(tagAt(repo, "v1.0.1")).toBeUndefined();
 
   stack.twin.setOnline(true);
-  const first = await stack.sweep({ maxRedeliveries: 0, extra: [reconcileReleases] });
+  const first = await stack.sweep({ maxRedeliveries: 0 });
   await stack.twin.idle({ timeoutMs: 20_000 });
   expect(first.extra).toEqual({ found: 1, fixed: 1 });
   expect(tagAt(repo, "v1.0.1")?.sha).toBe(merge);
   expect(release(repo, "v1.0.1")).toContain("Patch: the hotfix `hotfix/missed`.");
   expect(releaseComments(repo, fix)).toHaveLength(1);
 
-  const second = await stack.sweep({ maxRedeliveries: 0, extra: [reconcileReleases] });
+  const second = await stack.sweep({ maxRedeliveries: 0 });
   expect(second.extra).toEqual({ found: 0, fixed: 0 });
 });

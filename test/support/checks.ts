@@ -1,5 +1,5 @@
 /** A check run or status as the gate and the release notes see it, passing by default. */
-import type { ObservedCheck } from "../../src/policy/gate.js";
+import type { ObservedCheck } from "../../src/policy/types.js";
 
 let seq = 0;
 export const observedCheck = (name: string, over: Partial<ObservedCheck> = {}): ObservedCheck => ({

@@ -73,7 +73,7 @@ async function send(stack: Stack, bodies: string[], concurrency = CONCURRENCY): 
           "content-type": "application/json",
           "x-github-event": "pull_request",
           "x-github-delivery": randomUUID(),
-          "x-hub-signature-256": signPayload(stack.webhookSecret, body),
+          "x-hub-signature-256": await signPayload(stack.webhookSecret, body),
         },
       });
       await res.arrayBuffer();
@@ -211,4 +211,35 @@ async function commandFloodSection(): Promise<void> {
   for (const row of rows) console.log(row);
 }
 await commandFloodSection();
+/**
+ * A push to development with N open PRs into it: every PR is re-evaluated (up-to-date may have
+ * changed), with the config read once for the whole event.
+ */
+async function pushSection(): Promise<void> {
+  const OPEN = 20;
+  const stack = await startStack({ twin: { latencyMs: LATENCY } });
+  try {
+    const repo = seedRepository(stack.twin);
+    for (let i = 0; i < OPEN; i++) {
+      repo.commit(`feature/push-${i}`, { message: `Push ${i}`, files: { [`push/${i}.txt`]: `${i}\n` }, author: "alice", from: "development" });
+      repo.openPR({ head: `feature/push-${i}`, base: "development", title: `Push ${i}`, user: "alice" });
+    }
+    await stack.twin.idle({ timeoutMs: 120_000 });
+    const before = stack.twin.requests.length;
+    const started = performance.now();
+    repo.commit("development", { message: "Move development", files: { "moved.txt": "1\n" }, author: "bob" });
+    await stack.twin.idle({ timeoutMs: 120_000 });
+    const seconds = (performance.now() - started) / 1000;
+    const made = stack.twin.requests.slice(before).filter((r) => !r.route?.includes("access_tokens"));
+    const configReads = made.filter((r) => r.method === "GET" && r.path.endsWith("/contents/.github%2Fbranch-steward.yml")).length;
+    const checkReads = made.filter((r) => r.method === "GET" && r.path.endsWith("/check-runs")).length;
+    console.log(`\npush to development with ${OPEN} open PRs — twin latency ${LATENCY} ms\n`);
+    console.log("| case | config reads | check-run reads | GitHub reads | writes | done after s |");
+    console.log("| --- | --- | --- | --- | --- | --- |");
+    console.log(`| push to development with ${OPEN} open PRs | ${configReads} | ${checkReads} | ${made.filter((r) => !r.write).length} | ${made.filter((r) => r.write).length} | ${f(seconds)} |`);
+  } finally {
+    await stack.close();
+  }
+}
+await pushSection();
 process.exit(results.some((r) => r.failures > 0) ? 1 : 0);

@@ -3,7 +3,8 @@
  * signature, a delivery log (served by `/app/hook/deliveries`), and knobs to drop,
  * duplicate or fail deliveries. GitHub never retries failed deliveries by itself.
  */
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { sign } from "@octokit/webhooks-methods";
 import http from "node:http";
 import https from "node:https";
 import type { Clock } from "./clock.js";
@@ -64,8 +65,9 @@ export interface DispatcherOptions {
   log: (message: string) => void;
 }
 
-export function signPayload(secret: string, body: string): string {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+/** `X-Hub-Signature-256` of `body`, as GitHub computes it (the same library the app verifies with). */
+export function signPayload(secret: string, body: string): Promise<string> {
+  return sign(secret, body);
 }
 
 export class WebhookDispatcher {
@@ -162,7 +164,7 @@ export class WebhookDispatcher {
       "X-GitHub-Hook-ID": String(this.options.hookId),
       "X-GitHub-Hook-Installation-Target-ID": String(this.options.appId),
       "X-GitHub-Hook-Installation-Target-Type": "integration",
-      "X-Hub-Signature-256": signPayload(this.options.secret, body),
+      "X-Hub-Signature-256": await signPayload(this.options.secret, body),
     };
     const started = performance.now();
     const outcome = await this.send(url, headers, body);

@@ -1,0 +1,41 @@
+/**
+ * Signals about commits that can change open PRs' verdicts: a check suite or a status finishing on
+ * a head, a governed branch moving (up-to-date), the config changing. Each finds the affected open
+ * PRs and reports again with one config read; writes still happen only where the result changed.
+ */
+import type { Context } from "probot";
+import { CONFIG_PATH } from "../config/schema.js";
+import { openPulls, openPullsWithHead } from "../github/pulls.js";
+import { reportPulls } from "../workflows/evaluate-and-report.js";
+import { eventIo, parsePulls, type HandlerDeps } from "./event.js";
+
+/** Open PRs whose head is `sha`. The payloads' `pull_requests` lists are empty for forks, so ask the API. */
+async function reevaluateSha(context: Context, deps: HandlerDeps, sha: string, why: string): Promise<void> {
+  const { io, config } = await eventIo(context, deps);
+  await reportPulls(io, parsePulls(io.log, await openPullsWithHead(io.octokit, io.repo, sha)), config, { why });
+}
+
+export async function onCheckSuite(context: Context<"check_suite.completed">, deps: HandlerDeps): Promise<void> {
+  const suite = context.payload.check_suite;
+  if (!suite?.head_sha) return;
+  const me = await deps.identity();
+  if (suite.app?.id === me.id) return;
+  await reevaluateSha(context, deps, suite.head_sha, "check_suite completed");
+}
+
+export async function onStatus(context: Context<"status">, deps: HandlerDeps): Promise<void> {
+  if (!context.payload.sha) return;
+  await reevaluateSha(context, deps, context.payload.sha, `status ${context.payload.context} ${context.payload.state}`);
+}
+
+/** A governed branch moved: PRs into it may no longer be up to date. The config changed: everything. */
+export async function onPush(context: Context<"push">, deps: HandlerDeps): Promise<void> {
+  const { ref, repository, commits } = context.payload;
+  if (!ref?.startsWith("refs/heads/") || context.payload.deleted) return;
+  const branch = ref.slice("refs/heads/".length);
+  const touched = (commits ?? []).some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(CONFIG_PATH));
+  const configChanged = branch === repository.default_branch && touched;
+  const { io, config } = await eventIo(context, deps);
+  const pulls = await openPulls(io.octokit, io.repo, configChanged ? undefined : branch);
+  await reportPulls(io, parsePulls(io.log, pulls), config, { why: configChanged ? "config changed" : `${branch} moved` });
+}

@@ -1,0 +1,32 @@
+/** The event table: which webhook events run which handler. src/index.ts registers it. */
+import type { Context } from "probot";
+import { onCheckRun, onCheckRunRerequested } from "./check-run.js";
+import { onCheckSuite, onPush, onStatus } from "./commit-signals.js";
+import type { HandlerDeps } from "./event.js";
+import { onIssueComment } from "./issue-comment.js";
+import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
+import { onPullRequestClosed } from "./pull-request-closed.js";
+
+/** A webhook event name, `push` or `pull_request.closed`. */
+export type EventName = Context["name"];
+
+export interface Route {
+  readonly events: readonly EventName[];
+  readonly run: (context: Context, deps: HandlerDeps) => Promise<void>;
+}
+
+const route = <E extends EventName>(events: readonly E[], run: (context: Context<E>, deps: HandlerDeps) => Promise<void>): Route => ({
+  events,
+  run: run as Route["run"],
+});
+
+export const HANDLERS: readonly Route[] = [
+  route(PULL_REQUEST_EVENTS, onPullRequest), //                                  evaluate-and-report (+ retarget)
+  route(["pull_request.closed"], onPullRequestClosed), //                        backport | mark backported, release
+  route(["check_run.created", "check_run.completed"], onCheckRun), //            re-evaluate heads; release evidence
+  route(["check_run.rerequested"], onCheckRunRerequested), //                    our check: re-evaluate
+  route(["check_suite.completed"], onCheckSuite), //                             re-evaluate heads
+  route(["status"], onStatus), //                                               re-evaluate heads
+  route(["push"], onPush), //                                                   target moved / config changed
+  route(["issue_comment.created"], onIssueComment), //                          recheck, /backport
+];

@@ -7,12 +7,6 @@ const TOOLS_MESSAGE = "src/ is the app: it must not import tools/ (the twin, the
 const TOOLS = { regex: "(^|/)(lib-)?tools(/|$)", message: TOOLS_MESSAGE };
 /** A relative import of one of `folders` (`../render/markdown.js`, `../../github`): `./types.js` and `../config/schema.js` stay allowed by the others. */
 const below = (folders, message) => ({ regex: `(^|/)\\.\\.?/(?:\\.\\./)*(${folders})(/|\\.js$)`, message });
-/**
- * Files that still cross a layer: policy/release.ts and policy/version.ts still build markdown
- * (package A's stretch: bump reasons and release problems as data), and the sweep still calls
- * handlers (package C moved it onto workflows/, merged). Empty this list once they no longer do.
- */
-const UNTIL_I11_MERGES = ["src/policy/release.ts", "src/policy/version.ts"];
 const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns: [TOOLS, ...patterns] }] });
 
 export default tseslint.config(
@@ -29,7 +23,6 @@ export default tseslint.config(
   { files: ["src/**"], rules: restrict() },
   {
     files: ["src/policy/**/*.ts"],
-    ignores: UNTIL_I11_MERGES,
     rules: restrict(
       below("github|render|handlers|workflows|reconcile|observability|infra", "policy is pure: data in, data out"),
       { regex: "^(probot|@octokit/.*|pino|ioredis)$", message: "policy does no I/O" },
@@ -40,7 +33,7 @@ export default tseslint.config(
   // The loader is config's shell: it reads the files through github/config-file.ts.
   { files: ["src/config/**/*.ts", "src/model/**/*.ts"], ignores: ["src/config/load.ts"], rules: restrict(below("github|render|handlers|workflows|reconcile", "config and model are leaves")) },
   { files: ["src/workflows/**/*.ts"], rules: restrict(below("handlers|reconcile", "workflows never call handlers")) },
-  { files: ["src/reconcile/**/*.ts"], ignores: UNTIL_I11_MERGES, rules: restrict(below("handlers", "reconcilers call workflows, never handlers")) },
+  { files: ["src/reconcile/**/*.ts"], rules: restrict(below("handlers", "reconcilers call workflows, never handlers")) },
   {
     files: ["tools/twin/**"],
     rules: {

@@ -56,11 +56,28 @@ export function parseConfig(raw: unknown): ConfigResult {
   // Checked on the raw file before any pattern is compiled: a file of thousands of patterns is
   // refused in the time it takes to read their text.
   const budget = patternBudgetIssue(raw as Record<string, unknown>);
-  // Its renamed branches still count; its patterns are not compiled, so the default `governed` applies.
-  if (budget) return { ok: false, config: compileConfig(bestEffortConfig({ branches: (raw as Record<string, unknown>).branches })), issues: [budget] };
+  if (budget) return { ok: false, config: compileConfig(bestEffortConfig(raw)), issues: [budget] };
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, config: compileConfig(parsed.data), fromFile: true };
-  return { ok: false, config: compileConfig(bestEffortConfig(raw)), issues: parsed.error.issues.flatMap((issue) => describe(issue)) };
+  if (!parsed.success) return { ok: false, config: compileConfig(bestEffortConfig(raw)), issues: parsed.error.issues.flatMap((issue) => describe(issue)) };
+  const config = compileConfig(parsed.data);
+  // The schema checks patterns with stand-in branch names; the real names can still make one
+  // too complex. A pattern that does not compile would match nothing: fail instead.
+  const issues = compileIssues(config);
+  return issues.length ? { ok: false, config: compileConfig(bestEffortConfig(raw)), issues } : { ok: true, config, fromFile: true };
+}
+
+/** Every pattern that did not compile with the file's real branch names, at its key. */
+function compileIssues(config: CompiledConfig): ConfigIssue[] {
+  const c = config.compiled;
+  const at = (path: string, pattern: { readonly error?: string | undefined }): ConfigIssue[] => (pattern.error ? [{ path, message: pattern.error }] : []);
+  return [
+    ...c.governed.flatMap((p, i) => at(`governed[${i}]`, p)),
+    ...c.upToDate.flatMap((p, i) => at(`up_to_date[${i}]`, p)),
+    ...c.flows.flatMap((f, i) => [...at(`flows[${i}].from`, f.from), ...at(`flows[${i}].into`, f.into), ...f.except.flatMap((e, j) => at(`flows[${i}].except[${j}]`, e))]),
+    ...Object.entries(c.required).flatMap(([flow, checks]) => checks.flatMap((r, i) => at(`validation.${flow}.required[${i}].name`, r.pattern))),
+    ...c.protection.flatMap((p) => at(`protection.${p.key}`, p.pattern)),
+    ...c.copyLabels.flatMap((p, i) => at(`backport.copy_labels[${i}]`, p)),
+  ];
 }
 
 /** Every pattern the file lists, whatever its shape (it has not been validated yet). */
@@ -97,10 +114,14 @@ function patternBudgetIssue(raw: Record<string, unknown>): ConfigIssue | undefin
  * and `governed` is valid, so a renamed production branch still receives the failing check.
  */
 function bestEffortConfig(raw: object): Config {
-  const partial = configObject.pick({ branches: true, governed: true }).safeParse({
-    branches: (raw as Record<string, unknown>).branches,
-    governed: (raw as Record<string, unknown>).governed,
-  });
-  if (!partial.success) return DEFAULT_CONFIG;
-  return { ...DEFAULT_CONFIG, ...partial.data, governed: [...new Set([...DEFAULT_CONFIG.governed, ...partial.data.governed])] };
+  const r = raw as Record<string, unknown>;
+  const branches = configObject.shape.branches.safeParse(r.branches);
+  // `governed` on its own budget: a file over the whole budget may still name its targets.
+  const governedCost = (Array.isArray(r.governed) ? r.governed : []).reduce<number>((sum, g) => sum + (typeof g === "string" ? patternCost(g) : 0), 0);
+  const governed = governedCost <= MAX_CONFIG_PROGRAM_SIZE ? configObject.shape.governed.safeParse(r.governed) : undefined;
+  return {
+    ...DEFAULT_CONFIG,
+    ...(branches.success ? { branches: branches.data } : {}),
+    governed: [...new Set([...DEFAULT_CONFIG.governed, ...(governed?.success ? governed.data : [])])],
+  };
 }

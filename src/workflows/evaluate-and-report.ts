@@ -74,12 +74,13 @@ function remember(key: string): void {
 
 /** One evaluation per PR at a time (under `io.lock`); an identical queued run is shared. */
 export function evaluateAndReport(io: WorkflowIo, pr: PullRequestFacts, config: ConfigSource, o: { force?: boolean } = {}): Promise<ReportResult> {
-  const run = async () => report(io, pr, await configOf(config), o.force === true);
-  if (!io.lock) return run();
+  const run = async (source: ConfigSource) => report(io, pr, await configOf(source), o.force === true);
+  if (!io.lock) return run(config);
   // Two deliveries racing must not both create the check run. Evaluations re-read everything,
-  // so one still waiting to start serves every later arrival with the same head and target.
+  // so one still waiting to start serves every later arrival with the same head and target,
+  // with the config of the newest arrival (a config push may be what it arrives for).
   const key = lockKey({ kind: "check", repo: io.repo, pr: pr.number });
-  return o.force ? io.lock.run(key, run) : coalesced(io.lock, key, `${key}:${pr.headSha}:${pr.route.target}`, run);
+  return o.force ? io.lock.run(key, () => run(config)) : coalesced(io.lock, key, `${key}:${pr.headSha}:${pr.route.target}`, config, run);
 }
 
 /** Every open PR of `pulls`, one after another, with one config; each result is logged with `why`. */
@@ -205,20 +206,39 @@ async function recordClaim(w: {
 const commentWhere = (io: WorkflowIo, pr: PullRequestFacts) => ({ ...io.repo, issueNumber: pr.number, marker: COMMENT_MARKER, botLogin: io.me.botLogin });
 const about = (io: WorkflowIo, pr: PullRequestFacts) => ({ repo: `${io.repo.owner}/${io.repo.repo}`, pr: pr.number });
 
-const waiting = new WeakMap<object, Map<string, Promise<ReportResult>>>();
+interface Queued {
+  /** The config of the newest arrival: read when the run starts. */
+  source: ConfigSource;
+  result?: Promise<ReportResult>;
+}
 
-/** Runs `work` under the lock, unless a run for `sameWork` is already queued: then shares that one. */
-function coalesced(lock: Pick<WorkLock, "run">, key: string, sameWork: string, work: () => Promise<ReportResult>): Promise<ReportResult> {
-  const queue = waiting.get(lock) ?? new Map<string, Promise<ReportResult>>();
+const waiting = new WeakMap<object, Map<string, Queued & { result: Promise<ReportResult> }>>();
+
+/**
+ * Runs `work` under the lock, unless a run for `sameWork` is already queued: then shares that
+ * one, which will use this arrival's config.
+ */
+function coalesced(
+  lock: Pick<WorkLock, "run">,
+  key: string,
+  sameWork: string,
+  source: ConfigSource,
+  work: (source: ConfigSource) => Promise<ReportResult>,
+): Promise<ReportResult> {
+  const queue = waiting.get(lock) ?? new Map<string, Queued & { result: Promise<ReportResult> }>();
   waiting.set(lock, queue);
   const queued = queue.get(sameWork);
-  if (queued) return queued;
-  const started = lock.run(key, () => {
+  if (queued) {
+    queued.source = source;
+    return queued.result;
+  }
+  const entry: Queued = { source };
+  const result = lock.run(key, () => {
     queue.delete(sameWork); // from now on, new arrivals need a run that starts after this one
-    return work();
+    return work(entry.source);
   });
-  queue.set(sameWork, started);
-  return started;
+  queue.set(sameWork, Object.assign(entry, { result }));
+  return result;
 }
 
 /** After a retarget, the old target's check on this SHA says where the PR went (if we wrote one). */

@@ -98,6 +98,31 @@ describe("configuration", () => {
     expect(ordinary.ok).toBe(true);
   });
 
+  it("keeps the file's own governed targets and branch names when it is over the budget, so their PRs still fail", () => {
+    const heavy = "/(?:[a-z]+-){40}x/";
+    const result = parseConfig({
+      branches: { production: "main" },
+      governed: ["{production}", "release/*"],
+      up_to_date: Array.from({ length: 100 }, () => heavy),
+    });
+    expect(result.ok).toBe(false);
+    expect(result.config.branches.production).toBe("main");
+    expect(result.config.governed).toEqual(expect.arrayContaining(["{production}", "release/*"]));
+  });
+
+  it("keeps renamed branches when governed is invalid", () => {
+    const result = parseConfig({ branches: { production: "main" }, governed: [42] });
+    expect(result.ok).toBe(false);
+    expect(result.config.branches.production).toBe("main");
+  });
+
+  it("fails a pattern that compiles with stand-in names but not with the file's real branch names, at its key", () => {
+    const result = parseConfig({ branches: { development: "d".repeat(120) }, governed: ["{production}", "/(?:{development}){30}/"] });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual([expect.objectContaining({ path: "governed[1]", message: expect.stringMatching(/too complex/) })]);
+  });
+
   it("rejects a file that is not a mapping", () => {
     const result = parseConfig(["a"]);
     expect(result.ok).toBe(false);

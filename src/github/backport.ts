@@ -112,3 +112,28 @@ export async function linkReleaseInBackport(octokit: Octokit, repo: RepoRef, bra
   await octokit.rest.pulls.update({ ...repo, pull_number: open.number, body });
   return "linked";
 }
+
+/** `PATCH /pulls/{number}`: a new body, or reopening a closed backport PR. */
+export async function updatePull(octokit: Octokit, repo: RepoRef, number: number, change: { readonly body?: string; readonly state?: "open" }): Promise<void> {
+  await octokit.rest.pulls.update({ ...repo, pull_number: number, ...change });
+}
+
+export async function addAssignees(octokit: Octokit, repo: RepoRef, number: number, assignees: readonly string[]): Promise<void> {
+  await octokit.rest.issues.addAssignees({ ...repo, issue_number: number, assignees: [...assignees] });
+}
+
+/**
+ * The open tracking issue titled `title` that the app created with `label`, or a new one: found
+ * again by its title, so a repeated conflict never opens a second issue.
+ */
+export async function trackingIssueOnce(
+  octokit: Octokit,
+  repo: RepoRef,
+  issue: { readonly title: string; readonly body: string; readonly labels: readonly string[]; readonly assignees: readonly string[]; readonly findBy: { readonly label: string; readonly creator: string } },
+): Promise<{ readonly number: number }> {
+  const open = await octokit.paginate(octokit.rest.issues.listForRepo, { ...repo, state: "open", labels: issue.findBy.label, creator: issue.findBy.creator, per_page: 100 });
+  const tracked = open.find((i) => i.title === issue.title);
+  if (tracked) return { number: tracked.number };
+  const { data } = await octokit.rest.issues.create({ ...repo, title: issue.title, body: issue.body, labels: [...issue.labels], assignees: [...issue.assignees] });
+  return { number: data.number };
+}

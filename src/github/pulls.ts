@@ -23,6 +23,19 @@ export async function getPull(octokit: Octokit, repo: RepoRef, number: number): 
   return pr;
 }
 
+/** `GET /pulls/{number}`, or undefined when GitHub's answer is not a PR we can read. */
+export async function readPull(octokit: Octokit, repo: RepoRef, number: number): Promise<PullRequestFacts | undefined> {
+  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
+  const pr = parsePullRequest(data);
+  return "error" in pr ? undefined : pr;
+}
+
+/** The number of the PR merged into `base` as merge commit `sha`, if any. */
+export async function pullMergedAs(octokit: Octokit, repo: RepoRef, sha: string, base: string): Promise<number | undefined> {
+  const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha });
+  return data.find((p) => p.merge_commit_sha === sha && p.merged_at && p.base.ref === base)?.number;
+}
+
 /** Every open PR (all pages), into `base` when given. */
 export async function openPulls(octokit: Octokit, repo: RepoRef, base?: string): Promise<PullList> {
   const open = await octokit.paginate(octokit.rest.pulls.list, { ...repo, state: "open", per_page: 100, ...(base === undefined ? {} : { base }) });

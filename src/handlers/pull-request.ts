@@ -1,6 +1,7 @@
 /** `pull_request` opened/reopened/synchronize/ready/edited: evaluate the PR's source → target pair and report it. */
 import type { Context } from "probot";
 import { parsePullRequest } from "../model/pull-request.js";
+import { readPull } from "../github/pulls.js";
 import { concludeRetargeted, evaluateAndReport } from "../workflows/evaluate-and-report.js";
 import { eventIo, eventLog, type HandlerDeps } from "./event.js";
 
@@ -28,9 +29,8 @@ export async function onPullRequest(context: PullRequestContext, deps: HandlerDe
   const { io, config } = await eventIo(context, deps);
   try {
     // Deliveries arrive in no promised order: decide on the PR as it is now, not as it was sent.
-    const { data } = await io.octokit.rest.pulls.get({ ...io.repo, pull_number: sent.number });
-    const pr = parsePullRequest(data);
-    if ("error" in pr || !pr.open) return;
+    const pr = await readPull(io.octokit, io.repo, sent.number);
+    if (!pr?.open) return;
     const result = await evaluateAndReport(io, pr, config);
     // A stale or redelivered `edited` must not touch the check of the target the PR has now.
     const retarget = oldTarget && oldTarget !== pr.route.target ? await concludeRetargeted(io, pr, oldTarget) : undefined;

@@ -3,7 +3,7 @@
  * state so far. Courtesy writes (comments, labels, assignees, reviewers, bodies) never stop it.
  */
 import type { CompiledConfig } from "../config/compile.js";
-import { addLabels, createBranchOnce, openPullOnce, requestReviewers, waitForMergeable } from "../github/backport.js";
+import { addAssignees, addLabels, createBranchOnce, openPullOnce, requestReviewers, trackingIssueOnce, updatePull, waitForMergeable } from "../github/backport.js";
 import type { Comparison } from "../github/compare.js";
 import { cherryPick, pickBase } from "../github/cherry-pick.js";
 import { findMarkedComment, writeComment, type CommentWrite } from "../github/comments.js";
@@ -56,7 +56,7 @@ export const label = (r: Pick<BackportRun, "io" | "courtesy">, number: number, l
 
 const assign = (r: Pick<BackportRun, "io" | "courtesy">, number: number, assignees: readonly string[]) =>
   assignees.length
-    ? polite(r, "assignee", number, () => r.io.octokit.rest.issues.addAssignees({ ...r.io.repo, issue_number: number, assignees: [...assignees] }))
+    ? polite(r, "assignee", number, () => addAssignees(r.io.octokit, r.io.repo, number, assignees))
     : Promise.resolve();
 
 export type Repair = "source-label" | "labels" | "assignees";
@@ -114,19 +114,13 @@ export async function flagConflict(s: { run: BackportRun; trigger: Trigger }): P
   const { io, pr, config } = run;
   const labels = config.backport.labels;
   const title = renderPickConflictTitle(pr.number, trigger.target);
-  const open = await io.octokit.paginate(io.octokit.rest.issues.listForRepo, { ...io.repo, state: "open", labels: labels.conflict, creator: io.me.botLogin, per_page: 100 });
-  const tracked = open.find((i) => i.title === title);
-  const issue = tracked
-    ? { number: tracked.number }
-    : (
-        await io.octokit.rest.issues.create({
-          ...io.repo,
-          title,
-          body: renderPickConflictIssue(pr.number, trigger.target, trigger.mergeCommitSha),
-          labels: [labels.backport, labels.conflict],
-          assignees: backportPeople(pr, []).assignees,
-        })
-      ).data;
+  const issue = await trackingIssueOnce(io.octokit, io.repo, {
+    title,
+    body: renderPickConflictIssue(pr.number, trigger.target, trigger.mergeCommitSha),
+    labels: [labels.backport, labels.conflict],
+    assignees: backportPeople(pr, []).assignees,
+    findBy: { label: labels.conflict, creator: io.me.botLogin },
+  });
   await label(run, pr.number, [labels.pending]);
   await sayOnSource(run, pr.number, renderPickConflictNote(trigger.target, `tracking issue #${issue.number}`));
   return issue.number;
@@ -184,7 +178,7 @@ export async function openBackportPr(s: {
     if (problems !== "failed" && problems.length) {
       io.log.warn({ pr: opened.number, problems }, "some reviewers could not be requested");
       const described = renderBackportBody({ ...body, reviewerProblems: problems });
-      await polite(run, "body", opened.number, () => io.octokit.rest.pulls.update({ ...io.repo, pull_number: opened.number, body: described }));
+      await polite(run, "body", opened.number, () => updatePull(io.octokit, io.repo, opened.number, { body: described }));
     }
     await assign(run, opened.number, people.assignees);
     await label(run, opened.number, backportLabels(pr, config));

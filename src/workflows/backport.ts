@@ -5,7 +5,7 @@
  */
 import type { CompiledConfig } from "../config/compile.js";
 import type { ConfigResult } from "../config/parse.js";
-import { findPullsForBranch, pullCommitTitles, removeLabel } from "../github/backport.js";
+import { findPullsForBranch, pullCommitTitles, removeLabel, updatePull } from "../github/backport.js";
 import { compare } from "../github/compare.js";
 import type { CommentWrite } from "../github/comments.js";
 import { Courtesy } from "../github/courtesy.js";
@@ -97,7 +97,7 @@ async function runBackport(run: BackportRun, o: BackportOptions): Promise<Backpo
 
 async function reopen(run: BackportRun, number: number, trigger: Trigger): Promise<boolean> {
   const { io, pr } = run;
-  const reopened = await io.octokit.rest.pulls.update({ ...io.repo, pull_number: number, state: "open" }).then(
+  const reopened = await updatePull(io.octokit, io.repo, number, { state: "open" }).then(
     () => true,
     (error: unknown) => (io.log.warn({ err: error, pr: number }, "could not reopen the backport PR; opening a new one"), false),
   );

@@ -16,7 +16,8 @@ import { compare, readAllPages, type Comparison } from "../github/compare.js";
 import { errorText, httpStatus, isRateLimited } from "../github/errors.js";
 import { createAnnotatedTag, readTag } from "../github/tags.js";
 import { lockKey } from "../infra/lock-keys.js";
-import { parsePullRequest, type PullRequestFacts } from "../model/pull-request.js";
+import type { PullRequestFacts } from "../model/pull-request.js";
+import { pullMergedAs, readPull } from "../github/pulls.js";
 import { firstParentPredecessors, parseTagMetadata } from "../policy/release.js";
 import { findHighestAncestor, nextVersion, relationOfCompareStatus, type ParsedTags, type VersionTag } from "../policy/version.js";
 import { bumpReasonText, releaseProblemText, renderReleaseProblem, renderTagMessage } from "../render/release.js";
@@ -163,12 +164,10 @@ async function releasePredecessors(s: { run: ReleaseRun; mergeSha: string; previ
   const chain = firstParentPredecessors(s.mergeSha, s.previousCompare.commits).slice(0, MAX_PREDECESSORS);
   let found = false;
   for (const sha of chain) {
-    const { data: pulls } = await io.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...io.repo, commit_sha: sha });
-    const merged = pulls.find((p) => p.merge_commit_sha === sha && p.merged_at && p.base.ref === config.branches.production);
-    if (!merged) continue;
-    const { data: full } = await io.octokit.rest.pulls.get({ ...io.repo, pull_number: merged.number });
-    const pull = parsePullRequest(full);
-    if ("error" in pull) continue;
+    const merged = await pullMergedAs(io.octokit, io.repo, sha, config.branches.production);
+    if (merged === undefined) continue;
+    const pull = await readPull(io.octokit, io.repo, merged);
+    if (!pull) continue;
     found = true;
     io.log.info({ pr: pull.number, before: s.mergeSha }, "releasing an earlier production merge first");
     await releaseLocked({ run, pull, catchUp: false });
@@ -218,9 +217,8 @@ async function refresh({ run, sha }: { run: ReleaseRun; sha: string }): Promise<
   if (!search.atCommit || !search.previous) return { kind: "absent" };
   const meta = parseTagMetadata((await readTag(io.octokit, io.repo, search.previous.tag))?.message ?? null);
   if (!meta || meta.merge_sha !== sha) return { kind: "absent" };
-  const { data } = await io.octokit.rest.pulls.get({ ...io.repo, pull_number: meta.pull });
-  const pull = parsePullRequest(data);
-  if ("error" in pull) return { kind: "absent" };
+  const pull = await readPull(io.octokit, io.repo, meta.pull);
+  if (!pull) return { kind: "absent" };
   const facts = await readReleaseFacts({ run, pull });
   const published = await publish({ run, pull, facts, published: fromMetadata(meta), mergeSha: sha, tags, existing: true, mode: "notes-only" });
   return { kind: "refreshed", notes: published.release };

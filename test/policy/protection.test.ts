@@ -1,5 +1,6 @@
 import { DEFAULT_COMPILED, parseConfig } from "../../src/config/parse.js";
-import type { CompiledConfig } from "../../src/config/compile.js";
+import { compileConfig, type CompiledConfig } from "../../src/config/compile.js";
+import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import {
   desiredProtection,
   diffProtection,
@@ -61,9 +62,12 @@ describe("desiredProtection", () => {
   });
 
   it("reports protection keys that are not valid patterns", () => {
-    expect(protectionIssues(config({ protection: { "{nope}": { required_approvals: 1 } } }))).toEqual([
+    const protection = { "{nope}": { required_approvals: 1 } };
+    expect(protectionIssues(compileConfig({ ...DEFAULT_CONFIG, protection }))).toEqual([
       { path: "protection.{nope}", message: expect.stringContaining("{nope}") },
     ]);
+    // The file itself is invalid at that key, so the app fails closed on it too.
+    expect(parseConfig({ protection })).toMatchObject({ ok: false, issues: [{ path: "protection.{nope}", message: expect.stringContaining("{nope}") }] });
     expect(protectionIssues(DEFAULT_COMPILED)).toEqual([]);
   });
 

@@ -86,11 +86,13 @@ export const LINGER_MS = 2_000;
  * After a 413: discard what the client still sends (nothing is kept) until it ends its request
  * or LINGER_MS pass, then close the connection (nginx's "lingering close").
  */
-function lingerThenClose(req: IncomingMessage): void {
+function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket;
   const close = () => {
     clearTimeout(timer);
-    socket.destroy();
+    // Never before the answer has left: destroying drops what is still buffered.
+    if (res.writableFinished) socket.destroy();
+    else res.once("finish", () => socket.destroy());
   };
   const timer = setTimeout(close, LINGER_MS);
   timer.unref();
@@ -149,7 +151,7 @@ export function webhookEndpoint(probot: Probot, log: Log, options: WebhookEndpoi
       m.webhookEvents.inc({ event: "unverified", outcome: "rejected" });
       log.warn({ delivery, event, ...detail }, `webhook rejected: ${message}`);
       reply(res, status, error(message), { accept: "application/json" });
-      if (status === 413) lingerThenClose(req);
+      if (status === 413) lingerThenClose(req, res);
       return true;
     };
     const tooLarge = `payload too large: GitHub caps webhook payloads at ${megabytes} (${maxBytes} bytes)`;

@@ -72,10 +72,9 @@ async function reconcileRepo(octokit: Octokit, where: { repo: RepoRef; htmlUrl: 
   }
 }
 
-export async function sweep(app: Probot, identity: IdentityProvider, options: SweepOptions = DEFAULT_SWEEP, now = new Date()): Promise<SweepSummary> {
-  const started = Date.now();
-  const counter = { requests: 0 };
-  const summary: SweepSummary = {
+/** A sweep's summary before it has done anything. */
+export function emptySummary(): SweepSummary {
+  return {
     redeliveries: { failed: 0, redelivered: 0, exhausted: 0 },
     checks: { evaluated: 0, rewritten: 0, deferred: 0 },
     backports: { missing: 0, fixed: 0, unresolved: 0, oldestUnresolvedSeconds: 0 },
@@ -86,6 +85,12 @@ export async function sweep(app: Probot, identity: IdentityProvider, options: Sw
     errors: 0,
     durationMs: 0,
   };
+}
+
+export async function sweep(app: Probot, identity: IdentityProvider, options: SweepOptions = DEFAULT_SWEEP, now = new Date()): Promise<SweepSummary> {
+  const started = Date.now();
+  const counter = { requests: 0 };
+  const summary = emptySummary();
   const log = app.log.child({ name: "sweep" });
   const me = await identity();
   const appOctokit = counted(await app.auth(), counter);

@@ -541,7 +541,7 @@ describe("the sweep's release reconciler", () => {
     // The older merge is released first, and GitHub fails on it: the newer one must not take its version.
     scope.get(`${R}/issues/11/labels`).query({ per_page: "100" }).reply(500, { message: "Server Error" });
 
-    const { DEFAULT_SWEEP } = await import("../../src/reconcile/sweep.js");
+    const { DEFAULT_SWEEP, emptySummary } = await import("../../src/reconcile/sweep.js");
     const summary = emptySummary();
     const io = { octokit: octokit as never, repo: { owner: "acme", repo: "forecast" }, me: { id: APP_ID, slug: "branch-steward", botLogin: BOT_LOGIN }, log, repoHtmlUrl: `https://github.com/${FULL_NAME}`, now: () => new Date("2026-11-26T10:00:00Z") };
     await releases.run({ io, config: await loadConfig(context), options: DEFAULT_SWEEP }, summary);
@@ -551,17 +551,3 @@ describe("the sweep's release reconciler", () => {
     expect(t.logs.find((l) => l.msg === "sweep: release failed; later merges wait for the next sweep, which retries it")).toMatchObject({ pr: 11 });
   });
 });
-
-function emptySummary() {
-  return {
-    redeliveries: { failed: 0, redelivered: 0, exhausted: 0 },
-    checks: { evaluated: 0, rewritten: 0, deferred: 0 },
-    backports: { missing: 0, fixed: 0, unresolved: 0, oldestUnresolvedSeconds: 0 },
-    extra: { found: 0, fixed: 0 },
-    repositories: 0,
-    requests: 0,
-    failures: { redeliveries: 0, installations: 0, repositories: 0, pulls: 0, comments: 0, backports: 0, extra: 0 },
-    errors: 0,
-    durationMs: 0,
-  };
-}

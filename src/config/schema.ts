@@ -122,6 +122,13 @@ const validation = z.strictObject({
     .boolean()
     .default(false)
     .meta({ description: "With an empty `required` list: explicitly require no validation for this flow." }),
+  merge_group: z
+    .enum(["head", "require"])
+    .default("head")
+    .meta({
+      description:
+        "In a merge queue: `head` counts the required checks on each PR's head; `require` also requires them to pass on the merge group's commit (run them on `merge_group` too).",
+    }),
 });
 
 const protection = z.strictObject({

@@ -75,10 +75,13 @@ export function parseClaim(externalId: string | null | undefined): Claim {
 }
 
 /** Does the run already show this verdict? Its summary may be the full one or, if GitHub refused that, the short form. */
-export function verdictIsCurrent(existing: ExistingCheckRun, evaluation: Evaluation, output: CheckOutput): boolean {
+export function verdictIsCurrent(existing: ExistingCheckRun, evaluation: Verdictlike, output: CheckOutput): boolean {
   if (existing.status !== evaluation.status || (existing.conclusion ?? undefined) !== evaluation.conclusion || existing.title !== output.title) return false;
   return existing.summary === output.summary || parseClaim(existing.externalId).summary === digest(output.summary);
 }
+
+/** What a write needs of a verdict: a PR's evaluation or a merge group's. */
+export type Verdictlike = Pick<Evaluation, "status" | "conclusion">;
 
 export type VerdictForm = "full" | "short" | "minimal";
 
@@ -107,7 +110,7 @@ export async function writeVerdict(
   octokit: Octokit,
   where: RepoRef & { sha: string; name: string },
   existing: ExistingCheckRun | undefined,
-  evaluation: Evaluation,
+  evaluation: Verdictlike,
   output: CheckOutput,
   options: { externalId: string; fallbacks?: VerdictFallbacks; now?: () => Date },
 ): Promise<VerdictWrite> {
@@ -149,7 +152,7 @@ export async function writeCheckRun(
   octokit: Octokit,
   where: RepoRef & { sha: string; name: string },
   existing: ExistingCheckRun | undefined,
-  evaluation: Evaluation,
+  evaluation: Verdictlike,
   output: CheckOutput,
   now: () => Date = () => new Date(),
 ): Promise<CheckWrite> {

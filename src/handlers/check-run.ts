@@ -10,12 +10,15 @@ import { targetOfCheck } from "../policy/evaluation.js";
 import { evaluateAndReport, reportPulls } from "../workflows/evaluate-and-report.js";
 import { refreshEvidence } from "../workflows/release.js";
 import { all, eventIo, parsePulls, type EventIo, type HandlerDeps } from "./event.js";
+import { reevaluateGroup } from "./merge-group.js";
 
 export async function onCheckRun(context: Context<"check_run.created" | "check_run.completed">, deps: HandlerDeps): Promise<void> {
   const run = context.payload.check_run;
   if (!run?.head_sha) return;
   const me = await deps.identity();
   if (run.app?.id === me.id) return; // our own check: re-evaluating on it would loop
+  // A check on a merge group's commit (its suite's branch is the queue branch) concludes that group.
+  if (await reevaluateGroup(context, deps, run.check_suite?.head_branch, run.head_sha, `check_run ${run.name} ${context.payload.action}`)) return;
   const event = await eventIo(context, deps);
   const why = `check_run ${run.name} ${context.payload.action}`;
   const heads = async () => reportPulls(event.io, parsePulls(event.io.log, await openPullsWithHead(event.io.octokit, event.io.repo, run.head_sha)), event.config, { why });

@@ -6,8 +6,10 @@
 import type { Context } from "probot";
 import { CONFIG_PATH } from "../config/schema.js";
 import { openPulls, openPullsWithHead } from "../github/pulls.js";
+import { parseQueueBranch, QUEUE_BRANCH_PREFIX } from "../policy/merge-group.js";
 import { reportPulls } from "../workflows/evaluate-and-report.js";
 import { eventIo, parsePulls, type HandlerDeps } from "./event.js";
+import { reevaluateGroup } from "./merge-group.js";
 
 /** Open PRs whose head is `sha`. The payloads' `pull_requests` lists are empty for forks, so ask the API. */
 async function reevaluateSha(context: Context, deps: HandlerDeps, sha: string, why: string): Promise<void> {
@@ -20,12 +22,16 @@ export async function onCheckSuite(context: Context<"check_suite.completed">, de
   if (!suite?.head_sha) return;
   const me = await deps.identity();
   if (suite.app?.id === me.id) return;
+  if (await reevaluateGroup(context, deps, suite.head_branch, suite.head_sha, "check_suite completed")) return;
   await reevaluateSha(context, deps, suite.head_sha, "check_suite completed");
 }
 
 export async function onStatus(context: Context<"status">, deps: HandlerDeps): Promise<void> {
   if (!context.payload.sha) return;
-  await reevaluateSha(context, deps, context.payload.sha, `status ${context.payload.context} ${context.payload.state}`);
+  const why = `status ${context.payload.context} ${context.payload.state}`;
+  const queue = context.payload.branches?.find((b) => b.commit?.sha === context.payload.sha && parseQueueBranch(b.name));
+  if (queue && (await reevaluateGroup(context, deps, queue.name, context.payload.sha, why))) return;
+  await reevaluateSha(context, deps, context.payload.sha, why);
 }
 
 /** A governed branch moved: PRs into it may no longer be up to date. The config changed: everything. */
@@ -33,6 +39,7 @@ export async function onPush(context: Context<"push">, deps: HandlerDeps): Promi
   const { ref, repository, commits } = context.payload;
   if (!ref?.startsWith("refs/heads/") || context.payload.deleted) return;
   const branch = ref.slice("refs/heads/".length);
+  if (branch.startsWith(QUEUE_BRANCH_PREFIX)) return; // a merge queue branch: no PR targets it
   const touched = (commits ?? []).some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(CONFIG_PATH));
   const configChanged = branch === repository.default_branch && touched;
   const { io, config } = await eventIo(context, deps);

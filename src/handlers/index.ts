@@ -4,6 +4,7 @@ import { onCheckRun, onCheckRunRerequested } from "./check-run.js";
 import { onCheckSuite, onPush, onStatus } from "./commit-signals.js";
 import type { HandlerDeps } from "./event.js";
 import { onIssueComment } from "./issue-comment.js";
+import { onMergeGroupChecksRequested, onMergeGroupDestroyed } from "./merge-group.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
 import { onPullRequestClosed } from "./pull-request-closed.js";
 
@@ -29,4 +30,6 @@ export const HANDLERS: readonly Route[] = [
   route(["status"], onStatus), //                                               re-evaluate heads
   route(["push"], onPush), //                                                   target moved / config changed
   route(["issue_comment.created"], onIssueComment), //                          recheck, /backport
+  route(["merge_group.checks_requested"], onMergeGroupChecksRequested), //       the group's check
+  route(["merge_group.destroyed"], onMergeGroupDestroyed), //                    nothing to write
 ];

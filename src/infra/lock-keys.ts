@@ -5,6 +5,8 @@ export type LockSubject =
   | { readonly kind: "check"; readonly repo: RepoRef; readonly pr: number }
   | { readonly kind: "backport"; readonly repo: RepoRef; readonly pr: number }
   | { readonly kind: "release"; readonly repo: RepoRef }
+  /** A merge queue group's check, one per group commit. */
+  | { readonly kind: "merge-group"; readonly repo: RepoRef; readonly sha: string }
   /** A command refusal, one per person and PR. */
   | { readonly kind: "refusal"; readonly repo: RepoRef; readonly pr: number; readonly login: string };
 
@@ -12,6 +14,7 @@ export type LockSubject =
 export function lockKey(s: LockSubject): string {
   const repo = `${s.repo.owner}/${s.repo.repo}`.toLowerCase();
   if (s.kind === "release") return `release:${repo}`;
+  if (s.kind === "merge-group") return `${repo}@${s.sha.toLowerCase()}:merge-group`;
   if (s.kind === "refusal") return `${repo}#${s.pr}:refused:${s.login.toLowerCase()}`;
   return `${repo}#${s.pr}:${s.kind}`;
 }

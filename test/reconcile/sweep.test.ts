@@ -52,6 +52,8 @@ const noCheckRuns = (scope: nock.Scope, repo: string, head: string) =>
   scope.get(`/repos/acme/${repo}/commits/${head}/check-runs`).query({ filter: "latest", per_page: "100" }).reply(200, { total_count: 0, check_runs: [] });
 const closedPulls = (scope: nock.Scope, repo: string, list: object[]) =>
   scope.get(`/repos/acme/${repo}/pulls`).query({ state: "closed", base: "production", sort: "updated", direction: "desc", per_page: "50" }).reply(200, list);
+/** No merge queue entries (the merge-groups reconciler lists the queue's read-only branches). */
+const noQueue = (scope: nock.Scope, repo: string) => scope.get(`/repos/acme/${repo}/git/matching-refs/heads%2Fgh-readonly-queue%2F`).query({ per_page: "100" }).reply(200, []);
 const commentsOf = (scope: nock.Scope, repo: string, number: number, list: object[] = []) =>
   scope.get(`/repos/acme/${repo}/issues/${number}/comments`).query({ per_page: "100" }).reply(200, list);
 
@@ -72,6 +74,7 @@ it("one PR's failed write, one failing repository and one failing reconciler nev
   commentsOf(scope, "alpha", 2).post("/repos/acme/alpha/issues/2/comments").reply(422, tooLong);
   scope.patch("/repos/acme/alpha/check-runs/22", (b: Body) => ((written.claim = b), true)).reply(200, { id: 22 });
   closedPulls(scope, "alpha", []);
+  noQueue(scope, "alpha");
 
   // beta: GitHub fails on the configuration read: the whole repository fails.
   scope.get("/repos/acme/beta/contents/.github%2Fbranch-steward.yml").reply(500, { message: "Server Error" });
@@ -86,6 +89,7 @@ it("one PR's failed write, one failing repository and one failing reconciler nev
     .reply(201, { id: 33 });
   commentsOf(scope, "gamma", 3).post("/repos/acme/gamma/issues/3/comments").reply(201, { id: 1 });
   commentsOf(scope, "gamma", 3);
+  noQueue(scope, "gamma");
   closedPulls(scope, "gamma", [
     {
       number: 12,
@@ -199,6 +203,7 @@ it("a failing redelivery or installation is counted, and the other installations
     .query({ per_page: "100" })
     .reply(200, { total_count: 1, repositories: [{ id: 1, name: "gamma", full_name: "acme/gamma", owner: { login: "acme" } }] });
   noConfig(scope, "gamma").get("/repos/acme/gamma/pulls").query({ state: "open", per_page: "100" }).reply(200, []);
+  noQueue(scope, "gamma");
   closedPulls(scope, "gamma", []); // backports
   closedPulls(scope, "gamma", []); // releases
 

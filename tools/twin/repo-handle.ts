@@ -10,6 +10,7 @@ import { isAncestor } from "./git.js";
 import { createCheckRun, createStatus, rerequestCheckRun, updateCheckRun, type CheckRunInput } from "./ops/checks.js";
 import { addComment, addLabels, removeLabel } from "./ops/issues.js";
 import { computeMergeability } from "./ops/mergeability.js";
+import { dequeuePull, enqueuePull, processMergeQueue, queuedEntries, type QueueStep } from "./ops/merge-queue.js";
 import {
   closePull,
   mergePull,
@@ -217,6 +218,34 @@ export class RepoHandle {
       { method: options.method ?? "merge", ...(options.sha !== undefined ? { sha: options.sha } : {}) },
       this.user(options.user),
     );
+  }
+
+  /**
+   * Merge queue: adds the PR to its base's queue (its group commit on `gh-readonly-queue/…`,
+   * `merge_group.checks_requested`). Returns the group commit. Only an admin may enqueue a PR
+   * whose protection requirements are not met.
+   */
+  enqueue(number: number, actor: string): string {
+    return enqueuePull(this.core, this.state, this.issue(number), this.user(actor)).groupSha;
+  }
+
+  /** Takes the PR out of the queue (`destroyed`: dequeued); the entries behind it are rebuilt (invalidated). */
+  dequeue(number: number, actor: string): void {
+    dequeuePull(this.core, this.state, number, this.user(actor));
+  }
+
+  /**
+   * The queue's step for `base`: merges the first entry when the base's required checks passed
+   * on its group commit (the PR is closed as merged with the group commit as its merge commit,
+   * `destroyed`: merged), removes it when one failed, else waits.
+   */
+  processMergeQueue(base: string, actor: string = this.state.owner.login): QueueStep {
+    return processMergeQueue(this.core, this.state, base, this.user(actor));
+  }
+
+  /** The queue into `base` (all bases when omitted), first to merge first. */
+  mergeQueue(base?: string): Array<{ number: number; ref: string; sha: string; parent: string }> {
+    return queuedEntries(this.state, base).map((e) => ({ number: e.number, ref: e.ref, sha: e.groupSha, parent: e.parentSha }));
   }
 
   approve(number: number, user: string, body = ""): void {

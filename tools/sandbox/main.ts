@@ -4,7 +4,7 @@
  * non-zero if one fails. `--keep` leaves both servers up for curl.
  */
 import { startStack } from "./stack.js";
-import { DEFAULT_CHAOS, runStory, StoryError, type Narrator } from "./story.js";
+import { DEFAULT_CHAOS, runMergeQueueStory, runStory, StoryError, type Narrator } from "./story.js";
 
 const keep = process.argv.includes("--keep");
 const verbose = process.argv.includes("--verbose");
@@ -26,6 +26,7 @@ if (chaos) {
 let failed = false;
 try {
   await runStory(stack, narrator, chaos ? DEFAULT_CHAOS : undefined);
+  if (!chaos) await runMergeQueueStory(stack, narrator);
   const requests = stack.twin.requests.length;
   const writes = stack.twin.requests.filter((r) => r.write).length;
   const deliveries = stack.twin.deliveries.length;

@@ -59,18 +59,18 @@ export const DEFAULT_CHAOS: Chaos = {
   webhooks: { dropRate: 0.2, duplicateRate: 0.2, timeoutMs: 5_000 },
 };
 
-/** Seeds acme/forecast: production (default branch, tagged v1.0.0) and development. */
-export function seedRepository(twin: Twin): RepoHandle {
+/** Seeds acme/forecast (or `name`): production (default branch, tagged v1.0.0) and development. */
+export function seedRepository(twin: Twin, o: { name?: string; config?: string } = {}): RepoHandle {
   const repo = twin.createRepo({
     owner: OWNER,
-    name: REPO,
+    name: o.name ?? REPO,
     defaultBranch: "production",
     collaborators: { alice: "write", bob: "write", carol: "admin", dave: "read" },
     files: {
       "README.md": "# forecast\nConflict early-warning pipeline.\n",
       "model/thresholds.yml": "drift: 0.20\n",
       "pipeline/infer.py": "def infer():\n    return 'v1'\n",
-      ".github/branch-steward.yml": SANDBOX_CONFIG,
+      ".github/branch-steward.yml": o.config ?? SANDBOX_CONFIG,
     },
   });
   const head = repo.branchHead("production");
@@ -370,4 +370,84 @@ function expectOneBackportComment(ctx: StoryContext, pr: number, includes: strin
     throw new StoryError("backport", `expected one backport comment on #${pr} mentioning ${includes}, found ${JSON.stringify(mine.map((c) => c.body))}`);
   }
   ctx.say.steward(`comment on #${pr}: ${mine[0].body.split("\n")[1] ?? ""}`);
+}
+
+/** The merge queue chapter's config: the sync's staging checks must also pass on the merge group. */
+export const MERGE_QUEUE_CONFIG = SANDBOX_CONFIG.replace(
+  `  hotfix:\n`,
+  `    merge_group: require # in the merge queue, the staging checks run again on the group's commit\n  hotfix:\n`,
+);
+export const MERGE_QUEUE_REPO = "forecast-queue";
+
+/** Our check on a merge group's commit, once the app settled. */
+async function expectGroupCheck(ctx: StoryContext, step: string, sha: string, base: string, expected: Expected): Promise<CheckRunView> {
+  await ctx.settle();
+  const run = ourCheck(ctx, sha, base);
+  if (!run) throw new StoryError(step, `no "${checkName(base)}" check on the merge group ${sha.slice(0, 7)}`);
+  const got = `${run.status}${run.conclusion ? `/${run.conclusion}` : ""}`;
+  const want = `${expected.status}${expected.conclusion ? `/${expected.conclusion}` : ""}`;
+  if (got !== want) throw new StoryError(step, `expected ${run.name} on the group to be ${want}, got ${got}: ${run.output.title ?? ""}`);
+  for (const text of expected.summaryIncludes ?? []) {
+    if (!(run.output.summary ?? "").includes(text)) throw new StoryError(step, `expected the group check to mention ${JSON.stringify(text)}; it says:\n${run.output.summary ?? ""}`);
+  }
+  ctx.say.steward(`${run.name} on merge group ${sha.slice(0, 7)}: ${got} — ${run.output.title ?? ""}`);
+  return run;
+}
+
+function expectQueueStep(ctx: StoryContext, step: string, base: string, want: string): void {
+  const got = ctx.repo.processMergeQueue(base, "carol");
+  if (got !== want) throw new StoryError(step, `expected the merge queue to answer ${want}, got ${got}`);
+  ctx.say.actor(`the merge queue into ${base}: ${got}`);
+}
+
+/**
+ * The merge queue, on its own repository: production requires `branch-steward / production`, so
+ * the queue waits for our check on each merge group's commit.
+ */
+export async function runMergeQueueStory(stack: Stack, say: Narrator = silentNarrator): Promise<void> {
+  const repo = seedRepository(stack.twin, { name: MERGE_QUEUE_REPO, config: MERGE_QUEUE_CONFIG });
+  repo.protect("production", { requiredChecks: [checkName("production")] });
+  const ctx: StoryContext = { stack, twin: stack.twin, repo, say, settle: () => stack.twin.idle({ timeoutMs: 60_000, quietMs: 30 }) };
+  say.actor(`seeded ${OWNER}/${MERGE_QUEUE_REPO}; production's merge queue requires ${checkName("production")}; the sync's validation runs on merge groups`);
+
+  say.step("Merge queue: a hotfix rides the queue; its merge group's commit is its merge commit and is released");
+  repo.commit("hotfix/queue-timeout", { message: "Raise inference timeout", files: { "pipeline/infer.py": "def infer():\n    return 'v1-timeout'\n" }, author: "alice", from: "production" });
+  const hotfix = repo.openPR({ head: "hotfix/queue-timeout", base: "production", title: "Raise inference timeout", user: "alice" });
+  ciReports(ctx, repo.pr(hotfix).headSha, "inference-tests", "success");
+  await expectCheck(ctx, "queued hotfix", hotfix, { status: "completed", conclusion: "success" });
+  const hotfixGroup = repo.enqueue(hotfix, "alice");
+  say.actor(`alice adds #${hotfix} to the merge queue: group ${hotfixGroup.slice(0, 7)}`);
+  await expectGroupCheck(ctx, "hotfix group", hotfixGroup, "production", { status: "completed", conclusion: "success", summaryIncludes: ["count on each PR's head"] });
+  expectQueueStep(ctx, "hotfix group", "production", "merged");
+  await ctx.settle();
+  expectTag(ctx, "queued hotfix release", "v1.0.1", hotfixGroup);
+  const backport = findBackport(ctx, `backport/development/pr-${hotfix}`);
+  say.steward(`opened the backport #${backport}, exactly as after a button merge`);
+  repo.approve(backport, "bob");
+  repo.merge(backport, { method: "merge", user: "bob" });
+  await ctx.settle();
+
+  say.step("Merge queue: an admin enqueues a PR its flow blocks; the group check fails and the queue drops it");
+  repo.commit("feature/queue-jump", { message: "Skip the sync", files: { "README.md": "# forecast\nfast lane\n" }, author: "alice", from: "development" });
+  const jump = repo.openPR({ head: "feature/queue-jump", base: "production", title: "Skip the sync", user: "alice" });
+  await expectCheck(ctx, "queue jump", jump, { status: "completed", conclusion: "failure" });
+  const jumpGroup = repo.enqueue(jump, "carol");
+  say.actor(`carol (admin) bypasses the requirements and enqueues #${jump}`);
+  await expectGroupCheck(ctx, "blocked group", jumpGroup, "production", { status: "completed", conclusion: "failure", summaryIncludes: [`PR #${jump}`, "No flow allows `feature/queue-jump` → `production`"] });
+  expectQueueStep(ctx, "blocked group", "production", "removed");
+
+  say.step("Merge queue: the sync's group waits for the staging checks on the group's commit, then merges");
+  const sync = repo.openPR({ head: "development", base: "production", title: "Sync development → production", user: "carol" });
+  for (const name of VALIDATION_CHECKS) ciReports(ctx, repo.pr(sync).headSha, name, "success");
+  await expectCheck(ctx, "queued sync", sync, { status: "completed", conclusion: "success" });
+  const syncGroup = repo.enqueue(sync, "carol");
+  say.actor(`carol adds #${sync} to the merge queue: group ${syncGroup.slice(0, 7)}`);
+  await expectGroupCheck(ctx, "sync group waits", syncGroup, "production", { status: "in_progress", summaryIncludes: VALIDATION_CHECKS.map((c) => `Waiting for \`${c}\``) });
+  expectQueueStep(ctx, "sync group waits", "production", "waiting");
+  for (const name of VALIDATION_CHECKS) ciReports(ctx, syncGroup, name, "success");
+  await expectGroupCheck(ctx, "sync group green", syncGroup, "production", { status: "completed", conclusion: "success", summaryIncludes: ["on the group (sync)"] });
+  expectQueueStep(ctx, "sync group green", "production", "merged");
+  await ctx.settle();
+  expectTag(ctx, "queued sync release", "v1.1.0", syncGroup);
+  expectReleaseNotes(ctx, "queued sync release", "v1.1.0", [...VALIDATION_CHECKS]);
 }

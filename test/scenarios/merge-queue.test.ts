@@ -75,3 +75,26 @@ it("a lost checks_requested delivery is repaired by the sweep: the group gets it
   await stack.twin.idle();
   expect(writes(stack).slice(before)).toEqual([]);
 });
+
+it("a group of two: the second entry's group holds the first PR too, so an admin-enqueued blocked PR ahead fails both groups", async () => {
+  stack = await startStack();
+  const repo = seedRepository(stack.twin, { config: MERGE_QUEUE_CONFIG });
+  repo.commit("feature/ahead", { message: "Jump the queue", files: { "ahead.txt": "1\n" }, author: "alice", from: "development" });
+  const blocked = repo.openPR({ head: "feature/ahead", base: "production", title: "Jump the queue", user: "alice" });
+  const allowed = await readyHotfix(repo, "hotfix/behind");
+  const first = repo.enqueue(blocked, "carol"); // carol is an admin
+  const second = repo.enqueue(allowed, "alice");
+  await stack.twin.idle();
+
+  expect(ours(repo, first)).toMatchObject([{ conclusion: "failure", output: { title: `#${blocked}: feature/ahead → production is not an allowed flow` } }]);
+  const [check] = ours(repo, second);
+  expect(check).toMatchObject({ conclusion: "failure", output: { title: `#${blocked}: feature/ahead → production is not an allowed flow` } });
+  expect(check?.output.summary).toContain(`Merge queue group of 2 pull requests into \`production\`: #${blocked}, #${allowed}.`);
+
+  // The blocked PR leaves the queue: the second entry is rebuilt on production and now passes alone.
+  repo.dequeue(blocked, "carol");
+  await stack.twin.idle();
+  const [rebuilt] = repo.mergeQueue("production");
+  expect(rebuilt?.number).toBe(allowed);
+  expect(ours(repo, rebuilt?.sha ?? "")).toMatchObject([{ conclusion: "success", output: { title: `merge group allowed: #${allowed}` } }]);
+});

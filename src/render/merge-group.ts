@@ -86,18 +86,27 @@ export function mergeGroupTitle(e: MergeGroupEvaluation): string {
   const failing = e.rows.filter((r) => r.outcome === "fail");
   const first = failing[0];
   const more = failing.length > 1 ? ` (+${failing.length - 1} more)` : "";
-  if (first) return `${failingText(first)}${more}`;
+  if (first) return `${failingText(first, e.base)}${more}`;
   const waiting = e.rows.filter((r): r is Row<"group-check"> => r.row === "group-check" && r.outcome === "pending");
   if (waiting.length) return `merge group: waiting for ${waiting.map((r) => r.result.check.name).join(", ")}`;
   return `merge group allowed: ${prs(e.numbers)}`;
 }
 
-function failingText(r: MergeGroupRow): string {
+function failingText(r: MergeGroupRow, base: string): string {
   switch (r.row) {
     case "member":
-      if (r.state === "flow-denied" && r.flow) return `#${r.number}: ${pairText(r.flow)} is not an allowed flow`;
-      if (r.state === "check-failed" || r.state === "check-pending" || r.state === "no-check") return `#${r.number}: its own check is not green`;
-      return `#${r.number} cannot be merged into ${r.state === "other-base" ? "this branch" : "it"}`;
+      switch (r.state) {
+        case "flow-denied":
+          return r.flow ? `#${r.number}: ${pairText(r.flow)} is not an allowed flow` : `#${r.number} is not an allowed flow`;
+        case "unreadable":
+          return `#${r.number} could not be read`;
+        case "closed":
+          return `#${r.number} is closed`;
+        case "other-base":
+          return `#${r.number} does not target ${base}`;
+        default:
+          return `#${r.number}: its own check is not green`;
+      }
     case "membership":
       return "the merge group's pull requests could not all be identified";
     case "group-check":

@@ -56,3 +56,12 @@ it("fits GitHub's limits with hostile names and a huge group: title ≤ 255 char
   expect(out.summary).not.toContain("<b>");
   expect(out.summary).toMatch(/more rows not shown/);
 });
+
+it("titles name the first PR the group cannot vouch for, and how many more rows fail", () => {
+  const closed: GroupMember = { ...member(5, "development"), pr: { ...member(5, "development").pr!, open: false } };
+  const other: GroupMember = { number: 6, pr: { open: true, route: { ...route("feature/x"), target: "development" }, headSha: "b".repeat(40) }, check: green };
+  expect(render([{ number: 4 }]).title).toBe("#4 could not be read");
+  expect(render([closed]).title).toBe("#5 is closed");
+  expect(render([other]).title).toBe("#6 does not target production");
+  expect(render([member(7, "development", { status: "in_progress", conclusion: null }), closed]).title).toBe("#7: its own check is not green (+1 more)");
+});

@@ -12,6 +12,8 @@ afterEach(async () => {
   await stack?.close();
 });
 
+/** Quiet: every delivery answered (generous: the suite shares the machine with the rest of the run). */
+const idle = () => stack.twin.idle({ timeoutMs: 60_000 });
 const writes = (s: Stack) => s.twin.requests.filter((r) => r.write && !r.route?.startsWith("POST /app/")).map((r) => `${r.route} ${r.path}`);
 const ours = (repo: RepoHandle, sha: string) => repo.checkRuns(sha).filter((r) => r.name === "branch-steward / production" && r.app.slug === "branch-steward");
 
@@ -20,7 +22,7 @@ async function readyHotfix(repo: RepoHandle, branch: string): Promise<number> {
   repo.commit(branch, { message: `Fix ${branch}`, files: { [`${branch}.txt`]: "1\n" }, author: "alice", from: "production" });
   const n = repo.openPR({ head: branch, base: "production", title: `Fix ${branch}`, user: "alice" });
   repo.reportCheck(repo.pr(n).headSha, { name: "inference-tests", app: CI_APP, conclusion: "success" });
-  await stack.twin.idle();
+  await idle();
   return n;
 }
 
@@ -37,23 +39,23 @@ it("plays the merge queue story: an allowed hotfix (released from its group comm
     "destroyed",
   ]);
   expect(stack.twin.deliveries.every((d) => d.statusCode >= 200 && d.statusCode < 300)).toBe(true);
-});
+}, 90_000);
 
 it("destroyed (dequeued) writes nothing; the group's last check stays as it was", async () => {
   stack = await startStack();
   const repo = seedRepository(stack.twin, { config: MERGE_QUEUE_CONFIG });
   const n = await readyHotfix(repo, "hotfix/dequeue-me");
   const group = repo.enqueue(n, "alice");
-  await stack.twin.idle();
+  await idle();
   expect(ours(repo, group)).toMatchObject([{ status: "completed", conclusion: "success" }]);
 
   const before = writes(stack).length;
   repo.dequeue(n, "alice");
-  await stack.twin.idle();
+  await idle();
   expect(stack.twin.deliveries.filter((d) => d.event === "merge_group").map((d) => d.action)).toEqual(["checks_requested", "destroyed"]);
   expect(writes(stack).slice(before)).toEqual([]);
   expect(ours(repo, group)).toHaveLength(1);
-});
+}, 60_000);
 
 it("a lost checks_requested delivery is repaired by the sweep: the group gets its check, a second sweep writes nothing", async () => {
   stack = await startStack();
@@ -61,20 +63,20 @@ it("a lost checks_requested delivery is repaired by the sweep: the group gets it
   const n = await readyHotfix(repo, "hotfix/lost-group");
   stack.twin.setOnline(false); // the merge_group delivery fails
   const group = repo.enqueue(n, "alice");
-  await stack.twin.idle();
+  await idle();
   stack.twin.setOnline(true);
   expect(ours(repo, group)).toEqual([]);
 
   // No redelivery: the merge-groups reconciler alone finds the group through its queue branch.
   const summary = await stack.sweep({ maxRedeliveries: 0 });
-  await stack.twin.idle();
+  await idle();
   expect(summary.redeliveries.redelivered).toBe(0);
   expect(ours(repo, group)).toMatchObject([{ status: "completed", conclusion: "success", output: { title: `merge group allowed: #${n}` } }]);
   const before = writes(stack).length;
   await stack.sweep({ maxRedeliveries: 0 });
-  await stack.twin.idle();
+  await idle();
   expect(writes(stack).slice(before)).toEqual([]);
-});
+}, 60_000);
 
 it("a group of two: the second entry's group holds the first PR too, so an admin-enqueued blocked PR ahead fails both groups", async () => {
   stack = await startStack();
@@ -84,7 +86,7 @@ it("a group of two: the second entry's group holds the first PR too, so an admin
   const allowed = await readyHotfix(repo, "hotfix/behind");
   const first = repo.enqueue(blocked, "carol"); // carol is an admin
   const second = repo.enqueue(allowed, "alice");
-  await stack.twin.idle();
+  await idle();
 
   expect(ours(repo, first)).toMatchObject([{ conclusion: "failure", output: { title: `#${blocked}: feature/ahead → production is not an allowed flow` } }]);
   const [check] = ours(repo, second);
@@ -93,8 +95,8 @@ it("a group of two: the second entry's group holds the first PR too, so an admin
 
   // The blocked PR leaves the queue: the second entry is rebuilt on production and now passes alone.
   repo.dequeue(blocked, "carol");
-  await stack.twin.idle();
+  await idle();
   const [rebuilt] = repo.mergeQueue("production");
   expect(rebuilt?.number).toBe(allowed);
   expect(ours(repo, rebuilt?.sha ?? "")).toMatchObject([{ conclusion: "success", output: { title: `merge group allowed: #${allowed}` } }]);
-});
+}, 60_000);

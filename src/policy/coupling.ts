@@ -46,7 +46,7 @@ export interface SideMatch {
 }
 
 function sideMatch(patterns: readonly CompiledPattern[], paths: readonly string[]): SideMatch {
-  const files = paths.filter((p) => patterns.some((pattern) => matches(pattern, p)));
+  const files = paths.filter((p) => patterns.some((pattern) => matches(pattern, p))).sort();
   const missing = patterns.filter((pattern) => !files.some((f) => matches(pattern, f))).map((p) => p.source);
   return { files, missing };
 }
@@ -104,6 +104,25 @@ export function parseExceptionLines(body: string, prefix: string): BodyException
     if (m) found.push({ group: m[1] as string, reason: (m[2] as string).slice(0, 500) });
   }
   return found;
+}
+
+/** A label or body change of a PR, from its webhook. */
+export interface PullChange {
+  readonly action: "labeled" | "unlabeled" | "edited";
+  readonly label?: string | undefined;
+  /** For `edited`: the body before (GitHub's `changes.body.from`) and after; absent when the body did not change. */
+  readonly body?: { readonly from: string; readonly to: string } | undefined;
+}
+
+/**
+ * Whether a label or body change can alter the coupling rows: with groups configured, the
+ * exception label coming or going, or a body edit that changes its exception lines.
+ */
+export function couplingChangeMatters(change: PullChange, config: { readonly groups: number; readonly label: string; readonly bodyLine: string }): boolean {
+  if (config.groups === 0) return false;
+  if (change.action !== "edited") return change.label?.toLowerCase() === config.label.toLowerCase();
+  if (!change.body) return false;
+  return JSON.stringify(parseExceptionLines(change.body.from, config.bodyLine)) !== JSON.stringify(parseExceptionLines(change.body.to, config.bodyLine));
 }
 
 /** Which group a body line names: exact name first, then case-insensitively. */
@@ -191,6 +210,9 @@ export function touchedGroups(groups: readonly CompiledCouplingGroup[], paths: r
     return sides.length ? [{ group: g.name, sides }] : [];
   });
 }
+
+/** The coupled groups a release touched (its notes list them), or how many files hid them. */
+export type ReleaseCoupling = readonly { readonly group: string; readonly sides: readonly Side[] }[] | { readonly tooMany: number };
 
 // ---------------------------------------------------------------------------------------------
 // A sync: which PRs changed which side, and whether the missing half is still open

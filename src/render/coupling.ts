@@ -2,7 +2,7 @@
  * Coupled components in words: the rows of the check (policy/coupling.ts decides), their title,
  * and the release notes' list of the coupled groups a release touched.
  */
-import { MAX_PULL_FILES, otherSide, type CouplingFinding, type GroupResult, type IgnoredException, type PullRef, type Side, type SideMatch } from "../policy/coupling.js";
+import { MAX_PULL_FILES, otherSide, type CouplingFinding, type GroupResult, type IgnoredException, type PullRef, type ReleaseCoupling, type Side, type SideMatch } from "../policy/coupling.js";
 import { code, escapeInline } from "./markdown.js";
 
 const FILES_SHOWN = 5;
@@ -126,10 +126,16 @@ export function couplingTitle(first: CouplingFinding, failing: readonly Coupling
   return { text: `coupled change incomplete: ${names}`, covers: broken.length };
 }
 
-/** The release notes' section: the coupled groups the released change touched. */
-export function renderCouplingSection(touched: readonly { readonly group: string; readonly sides: readonly Side[] }[]): string[] {
-  if (touched.length === 0) return [];
-  const items = touched.slice(0, 100).map((t) => `- ${code(t.group)}: ${t.sides.length === 2 ? "both sides" : `\`${t.sides[0] ?? ""}\` only`}`);
-  const more = touched.length > 100 ? [`- … and ${count(touched.length - 100)} more`] : [];
+/** The release notes' section: the coupled groups the released change touched (nothing without groups). */
+export function renderCouplingSection(touched: ReleaseCoupling | undefined): string[] {
+  if (!touched) return [];
+  if (!Array.isArray(touched)) {
+    const tooMany = (touched as { tooMany: number }).tooMany;
+    return ["### Coupled components", "", `Not listed: the merged PR changes ${count(tooMany)} files, more than the ${count(MAX_PULL_FILES)} GitHub lists.`, ""];
+  }
+  const list = touched as Exclude<ReleaseCoupling, { tooMany: number }>;
+  if (list.length === 0) return ["### Coupled components", "", "No coupled group was touched.", ""];
+  const items = list.slice(0, 100).map((t) => `- ${code(t.group)}: ${t.sides.length === 2 ? "both sides" : `\`${t.sides[0] ?? ""}\` only`}`);
+  const more = list.length > 100 ? [`- … and ${count(list.length - 100)} more`] : [];
   return ["### Coupled components", "", ...items, ...more, ""];
 }

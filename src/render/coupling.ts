@@ -8,7 +8,8 @@ import { code, escapeInline } from "./markdown.js";
 const FILES_SHOWN = 5;
 const PULLS_SHOWN = 10;
 const count = (n: number): string => n.toLocaleString("en-US");
-const user = (login: string): string => escapeInline(`@${login}`);
+/** A login as `@login` text: inertMarkdown (render/check.ts) keeps it from mentioning anyone. */
+const user = (login: string): string => `@${escapeInline(login)}`;
 
 type Group = Extract<CouplingFinding, { kind: "group" }>;
 

@@ -45,9 +45,49 @@ export interface SideMatch {
   readonly missing: readonly string[];
 }
 
-function sideMatch(patterns: readonly CompiledPattern[], paths: readonly string[]): SideMatch {
-  const files = paths.filter((p) => patterns.some((pattern) => matches(pattern, p))).sort();
-  const missing = patterns.filter((pattern) => !files.some((f) => matches(pattern, f))).map((p) => p.source);
+/** The text every path a glob matches starts with: up to its first wildcard (empty for a /regex/). */
+function literalPrefix(source: string): string {
+  if (source.length >= 2 && source.startsWith("/") && source.endsWith("/")) return "";
+  const wild = source.search(/[*?{]/);
+  return wild < 0 ? source : source.slice(0, wild);
+}
+
+/** The index of the first path not below `prefix` in sorted order. */
+function lowerBound(sorted: readonly string[], prefix: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as string) < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The paths of `sorted` (unique, in code-unit order) that `pattern` matches: only those starting
+ * with its literal prefix are tried, so `models/**` looks at the `models/` paths alone. `budget`
+ * counts the paths tried; `first` stops at the first match.
+ */
+function matching(pattern: CompiledPattern, sorted: readonly string[], o: { first?: boolean; budget?: { left: number } } = {}): string[] {
+  const prefix = literalPrefix(pattern.source);
+  const out: string[] = [];
+  for (let i = lowerBound(sorted, prefix); i < sorted.length && (sorted[i] as string).startsWith(prefix); i++) {
+    if (o.budget && --o.budget.left < 0) break;
+    if (matches(pattern, sorted[i] as string)) {
+      out.push(sorted[i] as string);
+      if (o.first) break;
+    }
+  }
+  return out;
+}
+
+const sortedUnique = (paths: readonly string[]): string[] => [...new Set(paths)].sort();
+
+function sideMatch(patterns: readonly CompiledPattern[], sorted: readonly string[]): SideMatch {
+  const perPattern = patterns.map((pattern) => matching(pattern, sorted));
+  const files = sortedUnique(perPattern.flat());
+  const missing = patterns.filter((_, i) => (perPattern[i] as string[]).length === 0).map((p) => p.source);
   return { files, missing };
 }
 
@@ -152,7 +192,7 @@ export type GroupResult = {
   readonly patterns: { readonly when: readonly string[]; readonly then: readonly string[] };
 } & GroupState;
 
-/** One group over a set of changed paths, without exceptions. */
+/** One group over the changed paths (sorted, unique), without exceptions. */
 function judge(group: CompiledCouplingGroup, paths: readonly string[]): GroupState {
   const when = sideMatch(group.when, paths);
   const then = sideMatch(group.then, paths);
@@ -188,11 +228,12 @@ export function evaluateCoupling(
   kind: CompiledCouplingGroup["appliesTo"][number],
   exceptions: ExceptionFacts = NO_EXCEPTIONS,
 ): GroupResult[] {
+  const sorted = sortedUnique(paths);
   return groups
     .filter((g) => g.appliesTo.includes(kind))
     .map((g) => {
       const head = { group: g.name, require: g.require, direction: g.direction, patterns: { when: g.when.map((p) => p.source), then: g.then.map((p) => p.source) } };
-      const state = judge(g, paths);
+      const state = judge(g, sorted);
       if (state.state !== "broken") return { ...head, ...state };
       const decided = except(g.name, exceptions);
       if ("accepted" in decided) return { ...head, state: "excepted", changed: state.changed, when: state.when, then: state.then, exception: decided.accepted };
@@ -205,8 +246,9 @@ export const anyBroken = (results: readonly GroupResult[]): boolean => results.s
 
 /** The groups whose paths a change touches, by name, in config order (release notes). */
 export function touchedGroups(groups: readonly CompiledCouplingGroup[], paths: readonly string[]): { readonly group: string; readonly sides: readonly Side[] }[] {
+  const sorted = sortedUnique(paths);
   return groups.flatMap((g) => {
-    const sides = (["when", "then"] as const).filter((side) => touched(sideMatch(g[side], paths)));
+    const sides = (["when", "then"] as const).filter((side) => g[side].some((pattern) => matching(pattern, sorted, { first: true }).length > 0));
     return sides.length ? [{ group: g.name, sides }] : [];
   });
 }
@@ -262,13 +304,27 @@ export interface UnmatchedSide {
   readonly patterns: readonly string[];
 }
 
-/** The sides of groups none of whose patterns matches a path of the repository tree (likely typos). */
-export function unmatchedSides(groups: readonly CompiledCouplingGroup[], tree: readonly string[]): UnmatchedSide[] {
-  return groups.flatMap((g) =>
+/**
+ * Paths tried at most when checking a tree (a path tried by two patterns counts twice), about
+ * 0.2 s of matching: globs with a literal directory prefix (`models/**`) try only the paths
+ * under it, so most configurations stay far below; a tree that needs more (patterns starting
+ * with a wildcard, over a large repository) is left unchecked rather than holding the process.
+ */
+export const TREE_MATCH_BUDGET = 200_000;
+
+/**
+ * The sides of groups none of whose patterns matches a path of the repository tree (likely
+ * typos), or "too-large" when checking would try more than TREE_MATCH_BUDGET paths.
+ */
+export function unmatchedSides(groups: readonly CompiledCouplingGroup[], tree: readonly string[]): UnmatchedSide[] | "too-large" {
+  const sorted = sortedUnique(tree);
+  const budget = { left: TREE_MATCH_BUDGET };
+  const found = groups.flatMap((g) =>
     (["when", "then"] as const)
-      .filter((side) => !tree.some((path) => g[side].some((pattern) => matches(pattern, path))))
+      .filter((side) => !g[side].some((pattern) => matching(pattern, sorted, { first: true, budget }).length > 0))
       .map((side) => ({ group: g.name, side, patterns: g[side].map((p) => p.source) })),
   );
+  return budget.left < 0 ? "too-large" : found;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,7 +343,8 @@ export type CouplingFinding =
   /** More files than GitHub lists (or the list was cut): every group is unknown, the row fails closed. */
   | { readonly kind: "too-many-files"; readonly changedFiles: number; readonly listed: number }
   | { readonly kind: "unmatched"; readonly sides: readonly UnmatchedSide[] }
-  | { readonly kind: "tree-truncated" };
+  /** The tree could not be checked: GitHub truncated it, or it needs more than TREE_MATCH_BUDGET matches. */
+  | { readonly kind: "tree-unchecked"; readonly reason: "truncated" | "too-large" };
 
 /** Whether a coupling row fails the check: a broken group, or files GitHub does not list. */
 export function couplingOutcome(f: CouplingFinding): "pass" | "fail" {
@@ -302,7 +359,7 @@ export type CouplingFacts =
       readonly results: readonly GroupResult[];
       readonly exception: ExceptionNames;
       readonly sync?: ReadonlyMap<string, SyncAttribution>;
-      readonly unmatched?: readonly UnmatchedSide[] | "truncated";
+      readonly unmatched?: readonly UnmatchedSide[] | "truncated" | "too-large";
     }
   | { readonly kind: "too-many-files"; readonly changedFiles: number; readonly listed: number };
 
@@ -318,7 +375,7 @@ export function couplingFindings(facts: CouplingFacts): CouplingFinding[] {
     : facts.results.length
       ? [{ kind: "none-touched", groups: facts.results.length }]
       : [];
-  if (facts.unmatched === "truncated") rows.push({ kind: "tree-truncated" });
+  if (facts.unmatched === "truncated" || facts.unmatched === "too-large") rows.push({ kind: "tree-unchecked", reason: facts.unmatched });
   else if (facts.unmatched?.length) rows.push({ kind: "unmatched", sides: facts.unmatched });
   return rows;
 }

@@ -38,7 +38,7 @@ export function couplingRuleName(f: CouplingFinding): string {
     case "group":
       return `Coupled group ${code(f.result.group)}`;
     case "unmatched":
-    case "tree-truncated":
+    case "tree-unchecked":
       return "Coupling config";
     default:
       return "Coupled components";
@@ -114,8 +114,13 @@ export function couplingRowText(f: CouplingFinding): { detail: string; fix?: str
         detail: `Warning: ${f.sides.map((s) => `\`${s.side}\` of ${code(s.group)} (${patterns(s.patterns, "or")})`).join("; ")} match${f.sides.length === 1 ? "es" : ""} no file in this PR's head: a typo, or a path that moved?`,
         fix: "Fix the patterns under `coupling.groups` in .github/branch-steward.yml on the default branch.",
       };
-    case "tree-truncated":
-      return { detail: "The repository tree is too large for GitHub to list in one request, so the coupling patterns were not checked for matching no file." };
+    case "tree-unchecked":
+      return {
+        detail:
+          f.reason === "truncated"
+            ? "The repository tree is too large for GitHub to list in one request, so the coupling patterns were not checked for matching no file."
+            : "The repository tree is too large to check every coupling pattern against it (patterns starting with a wildcard try every path), so they were not checked for matching no file.",
+      };
   }
 }
 

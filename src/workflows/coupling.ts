@@ -60,7 +60,7 @@ class Bounded<V> {
 }
 
 const filesCache = new Bounded<PullFiles>(5_000);
-const treeCache = new Bounded<readonly UnmatchedSide[] | "truncated">(2_000);
+const treeCache = new Bounded<readonly UnmatchedSide[] | "truncated" | "too-large">(2_000);
 
 const repoKey = (io: WorkflowIo): string => `${io.repo.owner}/${io.repo.repo}`.toLowerCase();
 
@@ -141,7 +141,7 @@ async function attributeShipped(
 }
 
 /** The sides matching no file of the head's tree; undefined when it could not be read (the warning is lost, nothing else). */
-async function unmatchedIn(io: WorkflowIo, sha: string, groups: readonly CompiledCouplingGroup[]): Promise<readonly UnmatchedSide[] | "truncated" | undefined> {
+async function unmatchedIn(io: WorkflowIo, sha: string, groups: readonly CompiledCouplingGroup[]): Promise<readonly UnmatchedSide[] | "truncated" | "too-large" | undefined> {
   const signature = JSON.stringify(groups.map((g) => [g.name, g.when.map((p) => p.source), g.then.map((p) => p.source)]));
   const key = `${repoKey(io)}@${sha}:${signature}`;
   const known = treeCache.get(key);

@@ -14,7 +14,7 @@ import {
   type ExceptionFacts,
   type GroupResult,
 } from "../../src/policy/coupling.js";
-import { compilePattern } from "../../src/policy/patterns.js";
+import { compilePattern, matches as matchesNaively } from "../../src/policy/patterns.js";
 
 type GroupInput = { name?: string; when: string[]; then: string[]; require?: "any" | "all"; direction?: "both" | "one_way"; appliesTo?: CompiledCouplingGroup["appliesTo"] };
 const group = (g: GroupInput): CompiledCouplingGroup => ({
@@ -144,6 +144,15 @@ describe("coupling groups", () => {
     expect(unmatchedSides([MODEL], ["models/a.py", "configs/model_registry.yml"])).toEqual([
       { group: "model-features", side: "then", patterns: ["features/**", "configs/model_registry.yaml"] },
     ]);
+    expect(unmatchedSides([MODEL], ["configs/model_registry.yaml", "models"])).toEqual([{ group: "model-features", side: "when", patterns: ["models/**"] }]);
+  });
+
+  it("leaves a tree unchecked rather than try more than the budget of paths", () => {
+    const anywhere = group({ when: ["**/*.onnx"], then: ["/.*registry.*/"] });
+    const tree = Array.from({ length: 600_000 }, (_, i) => `d${i % 100}/f${i}.txt`);
+    expect(unmatchedSides([anywhere], tree)).toBe("too-large");
+    // Globs with a literal prefix try only the paths under it.
+    expect(unmatchedSides([MODEL], tree)).toHaveLength(2);
   });
 
   it("rows: broken fails, too many files fails closed, none touched and warnings pass", () => {
@@ -151,7 +160,7 @@ describe("coupling groups", () => {
     const broken = couplingFindings({ kind: "listed", results: [one(MODEL, ["models/a"])], exception });
     expect(broken.map(couplingOutcome)).toEqual(["fail"]);
     const none = couplingFindings({ kind: "listed", results: [one(MODEL, ["README.md"])], exception, unmatched: "truncated" });
-    expect(none).toEqual([{ kind: "none-touched", groups: 1 }, { kind: "tree-truncated" }]);
+    expect(none).toEqual([{ kind: "none-touched", groups: 1 }, { kind: "tree-unchecked", reason: "truncated" }]);
     expect(none.map(couplingOutcome)).toEqual(["pass", "pass"]);
     expect(couplingFindings({ kind: "listed", results: [], exception })).toEqual([]);
     expect(couplingFindings({ kind: "too-many-files", changedFiles: 3001, listed: 3000 }).map(couplingOutcome)).toEqual(["fail"]);
@@ -208,6 +217,20 @@ describe("coupling properties", () => {
         const renamed = changedPaths([{ filename: to, previousFilename: from }, ...others.map((filename) => ({ filename }))]);
         const both = changedPaths([{ filename: to }, { filename: from }, ...others.map((filename) => ({ filename }))]);
         expect(one(compiled, renamed)).toEqual(one(compiled, both));
+      }),
+    );
+  });
+
+  it("matches like trying every pattern on every path (the literal-prefix index changes nothing)", () => {
+    const anyPath = fc.stringMatching(/^[a-z_./]{0,12}$/);
+    const pattern = fc.constantFrom("models/**", "models/*", "m*/a.py", "models", "**/a.py", "/m.*s/.*/", "?odels/**", "", "features/**/b.yaml", "models/a.py");
+    fc.assert(
+      fc.property(fc.array(pattern.filter((p) => p !== ""), { minLength: 1, maxLength: 3 }), fc.array(fc.oneof(path, anyPath), { maxLength: 12 }), (when, changed) => {
+        const g = group({ when, then: ["zz/**"], direction: "one_way" });
+        const naive = changed.filter((p) => g.when.some((c) => c.source && matchesNaively(c, p)));
+        expect(one(g, changed).state === "untouched").toBe(naive.length === 0);
+        const r = one(g, changed);
+        if (r.state !== "untouched") expect(r.when.files).toEqual([...new Set(naive)].sort());
       }),
     );
   });

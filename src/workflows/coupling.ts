@@ -136,7 +136,7 @@ async function attributeShipped(
   const open = await pathsOf(others, (n) => filesOf(io, byNumber.get(n) as PullRequestFacts));
   const byName = new Map(groups.map((g) => [g.name, g]));
   return new Map(
-    touched.map((r) => [r.group, attributeSync(byName.get(r.group) as CompiledCouplingGroup, r, shipped.pulls, open.pulls, shipped.unread + (since.partial ? 1 : 0))]),
+    touched.map((r) => [r.group, attributeSync(byName.get(r.group) as CompiledCouplingGroup, r, shipped.pulls, open.pulls, shipped.unread)]),
   );
 }
 

@@ -26,6 +26,16 @@ export interface CompiledProtection {
   readonly pattern: CompiledPattern;
 }
 
+/** A coupling group with its path patterns compiled (see policy/coupling.ts). */
+export interface CompiledCouplingGroup {
+  readonly name: string;
+  readonly when: readonly CompiledPattern[];
+  readonly then: readonly CompiledPattern[];
+  readonly require: "any" | "all";
+  readonly direction: "both" | "one_way";
+  readonly appliesTo: readonly FlowConfig["kind"][];
+}
+
 export interface CompiledPatterns {
   readonly placeholders: Placeholders;
   readonly governed: readonly CompiledPattern[];
@@ -37,6 +47,7 @@ export interface CompiledPatterns {
   readonly evidence: readonly CompiledCheck[];
   readonly protection: readonly CompiledProtection[];
   readonly copyLabels: readonly CompiledPattern[];
+  readonly coupling: readonly CompiledCouplingGroup[];
 }
 
 export type CompiledConfig = Config & { readonly compiled: CompiledPatterns };
@@ -76,6 +87,14 @@ export function compileConfig(config: Config): CompiledConfig {
       evidence: Object.values(required).flat(),
       protection: Object.entries(config.protection).map(([key, r]) => ({ key, requiredApprovals: r.required_approvals, pattern: compilePattern(key, p) })),
       copyLabels: config.backport.copy_labels.map((l) => compilePattern(l, {})),
+      coupling: config.coupling.groups.map((g) => ({
+        name: g.name,
+        when: g.when.map((w) => compilePattern(w, {})),
+        then: g.then.map((t) => compilePattern(t, {})),
+        require: g.require,
+        direction: g.direction,
+        appliesTo: g.applies_to,
+      })),
     },
   };
 }

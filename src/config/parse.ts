@@ -77,6 +77,7 @@ function compileIssues(config: CompiledConfig): ConfigIssue[] {
     ...Object.entries(c.required).flatMap(([flow, checks]) => checks.flatMap((r, i) => at(`validation.${flow}.required[${i}].name`, r.pattern))),
     ...c.protection.flatMap((p) => at(`protection.${p.key}`, p.pattern)),
     ...c.copyLabels.flatMap((p, i) => at(`backport.copy_labels[${i}]`, p)),
+    ...c.coupling.flatMap((g, i) => [...g.when.flatMap((p, j) => at(`coupling.groups[${i}].when[${j}]`, p)), ...g.then.flatMap((p, j) => at(`coupling.groups[${i}].then[${j}]`, p))]),
   ];
 }
 
@@ -92,6 +93,7 @@ function rawPatterns(raw: Record<string, unknown>): string[] {
     ...entries(raw.validation).flatMap(([, v]) => list(field(v, "required")).map((r) => (typeof r === "string" ? r : field(r, "name")))),
     ...entries(raw.protection).map(([key]) => key),
     ...list(field(raw.backport, "copy_labels")),
+    ...list(field(raw.coupling, "groups")).flatMap((g) => [...list(field(g, "when")), ...list(field(g, "then"))]),
   ];
   return candidates.filter((c): c is string => typeof c === "string");
 }

@@ -135,6 +135,40 @@ const protection = z.strictObject({
   required_approvals: z.number().int().min(0).max(6).meta({ description: "Approving reviews branch protection requires." }),
 });
 
+/** A file path pattern of a coupling group: a glob (`*`, `**`, `?`) or a `/regex/`, matched against whole paths. */
+const filePattern = boundedPattern()
+  .superRefine((value, ctx) => {
+    const error = compilePattern(value, {}).error;
+    if (error) ctx.addIssue({ code: "custom", message: error });
+  })
+  .meta({ description: "Path glob (`*` within a directory, `**` across `/`) or `/regex/`, matched against the whole path." });
+
+/** Group names appear in PR bodies (`Coupling-not-needed: <name> — <reason>`): one word. */
+export const COUPLING_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+const couplingGroup = z.strictObject({
+  name: z
+    .string()
+    .max(100, "a group name is at most 100 characters long")
+    .regex(COUPLING_NAME, "use letters, digits, '.', '_' or '-' (no spaces), starting with a letter or digit")
+    .meta({ description: "Names the group in the check and in `Coupling-not-needed: <name> — <reason>` lines." }),
+  when: z.array(filePattern).min(1).max(50).meta({ description: "Paths of one side: when one of them changes…" }),
+  then: z.array(filePattern).min(1).max(50).meta({ description: "…paths of the other side must change too." }),
+  require: z
+    .enum(["any", "all"])
+    .default("any")
+    .meta({ description: "any: one changed file matching any pattern of the other side is enough; all: every pattern of the other side must match a changed file." }),
+  direction: z
+    .enum(["both", "one_way"])
+    .default("both")
+    .meta({ description: "both: a change to either side needs the other; one_way: only a change to `when` needs `then`." }),
+  applies_to: z
+    .array(z.enum(FLOW_KINDS))
+    .min(1)
+    .default(["feature", "hotfix", "sync"])
+    .meta({ description: "Kinds of flow whose PRs are checked (a sync is checked over everything it ships)." }),
+});
+
 /** The keys and their types, without the cross-key rules (parse.ts picks from it for a broken file). */
 export const configObject = z.strictObject({
     _extends: z
@@ -247,11 +281,32 @@ export const configObject = z.strictObject({
         enabled: z.boolean().default(true).meta({ description: "Post one status comment on each governed PR." }),
       })
       .prefault({}),
+     coupling: z
+      .strictObject({
+        groups: z.array(couplingGroup).max(100).default([]).meta({ description: "Named groups of paths that must change together." }),
+        exception: z
+          .strictObject({
+            label: labelName("coupling-not-needed").meta({ description: "PR label that accepts every broken group, when applied by someone with write access." }),
+            body_line: z
+              .string()
+              .regex(/^[A-Za-z][A-Za-z0-9-]{0,49}$/, "use a word of letters, digits and '-' (e.g. Coupling-not-needed)")
+              .default("Coupling-not-needed")
+              .meta({ description: "Prefix of PR body lines `<prefix>: <group> — <reason>`; they count when the PR author has write access." }),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .meta({ description: "Coupled components: paths that must change together in one PR, and across what a sync ships." }),
   });
 
 export const configSchema = configObject
   .superRefine((config, ctx) => {
     // Runs after other issues too (zod 4 keeps going), so the shape is not guaranteed here.
+    const groups = new Set<string>();
+    for (const [i, g] of (config.coupling?.groups ?? []).entries()) {
+      if (g?.name !== undefined && groups.has(g.name)) ctx.addIssue({ code: "custom", path: ["coupling", "groups", i, "name"], message: `another group is already named "${g.name}"` });
+      groups.add(g?.name);
+    }
     const names = new Set((config.flows ?? []).map((f) => f?.name));
     for (const key of Object.keys(config.validation ?? {})) {
       if (!names.has(key)) {

@@ -27,6 +27,8 @@ export interface PullRequestFacts {
   readonly headSha: string;
   readonly labels: readonly string[];
   readonly route: PullRequestRoute;
+  /** GitHub's `changed_files` (single PR reads and payloads; lists leave it out). */
+  readonly changedFiles?: number | undefined;
 }
 
 const login = z.object({ login: z.string() }).passthrough().nullable().optional();
@@ -45,6 +47,7 @@ export const pullRequestSchema = z
     merged_by: login,
     merge_commit_sha: z.string().nullable().optional(),
     labels: z.array(z.object({ name: z.string().optional() }).passthrough()).optional(),
+    changed_files: z.number().int().nonnegative().optional(),
     head: z.object({ ref: z.string().min(1), sha: z.string().min(7), repo: repo.nullable() }).passthrough(),
     base: z.object({ ref: z.string().min(1), repo }).passthrough(),
   })
@@ -64,6 +67,7 @@ export const pullRequestSchema = z
       headSha: p.head.sha,
       labels: (p.labels ?? []).map((l) => l.name ?? "").filter(Boolean),
       route: { baseRepo: p.base.repo.full_name, headRepo: p.head.repo?.full_name ?? null, source: p.head.ref, target: p.base.ref },
+      ...(p.changed_files === undefined ? {} : { changedFiles: p.changed_files }),
     }),
   );
 

@@ -5,6 +5,7 @@
 import type { ConfigResult } from "../config/parse.js";
 import type { CompiledConfig } from "../config/compile.js";
 import type { PullRequestRoute } from "../model/pull-request.js";
+import { couplingFindings, couplingOutcome, type CouplingFacts } from "./coupling.js";
 import type { FlowVerdict } from "./flow.js";
 import { evaluateRequiredChecks, hotfixLineageRule, noValidationRule, upToDateRule } from "./gate.js";
 import { matches } from "./patterns.js";
@@ -62,11 +63,13 @@ export interface EvaluationInput {
   /** `gateNeeds(flow, config.config)` when the config is valid (else null), computed once by the caller. */
   readonly needs: GateNeeds | null;
   readonly facts: GateFacts;
+  /** Coupled components over the PR's files, when the flow has groups (see policy/coupling.ts). */
+  readonly coupling?: CouplingFacts | undefined;
 }
 
 /** Evaluates a PR; `null` when its target is not governed (no check, no comment). */
 export function evaluatePullRequest(input: EvaluationInput): Evaluation | null {
-  const { route, config: configResult, flow, needs, facts } = input;
+  const { route, config: configResult, flow, needs, facts, coupling } = input;
   if (!flow.governed) return null;
 
   if (!configResult.ok) {
@@ -82,7 +85,8 @@ export function evaluatePullRequest(input: EvaluationInput): Evaluation | null {
   }
 
   const flowRule: RuleResult = { rule: "flow", outcome: flow.allowed ? "pass" : "fail", verdict: flow };
-  const rules = [flowRule, ...(needs ? gateRules(flow, needs, facts, configResult.config) : [])];
+  const couplingRules: RuleResult[] = flow.allowed && coupling ? couplingFindings(coupling).map((finding) => ({ rule: "coupling", outcome: couplingOutcome(finding), finding })) : [];
+  const rules = [flowRule, ...(needs ? gateRules(flow, needs, facts, configResult.config) : []), ...couplingRules];
   return {
     target: route.target,
     ...conclude(rules),

@@ -5,6 +5,7 @@
  */
 import semver from "semver";
 import type { CompiledCheck } from "../config/compile.js";
+import type { ReleaseCoupling } from "./coupling.js";
 import { checkName } from "./evaluation.js";
 import { latestByName } from "./gate.js";
 import { matches } from "./patterns.js";
@@ -264,4 +265,6 @@ export interface ReleaseNotesData {
   readonly reverts?: { readonly tag: string | null; readonly why: string } | undefined;
   readonly revertedBy: readonly string[];
   readonly ignoredTags: readonly string[];
+  /** The coupled groups the released PR touched (policy/coupling.ts); absent without groups. */
+  readonly coupling?: ReleaseCoupling | undefined;
 }

@@ -4,6 +4,7 @@
  */
 import type { CompiledCheck } from "../config/compile.js";
 import type { ConfigIssue } from "../config/parse.js";
+import type { CouplingFinding } from "./coupling.js";
 import type { FlowVerdict } from "./flow.js";
 import type { VersionProblem } from "./version.js";
 
@@ -56,7 +57,9 @@ export type RuleResult =
       readonly offending: readonly CommitSummary[];
     }
   | { readonly rule: "config"; readonly outcome: "fail"; readonly issue: ConfigIssue }
-  | { readonly rule: "retargeted"; readonly outcome: "pass"; readonly from: string; readonly to: string };
+  | { readonly rule: "retargeted"; readonly outcome: "pass"; readonly from: string; readonly to: string }
+  /** Coupled components (policy/coupling.ts): a group's result, or why none could be judged. */
+  | { readonly rule: "coupling"; readonly outcome: Outcome; readonly finding: CouplingFinding };
 
 export type Conclusion = "success" | "failure" | "neutral";
 

@@ -2,6 +2,7 @@
 
 import type { Evaluation, Outcome, RuleResult } from "../policy/types.js";
 import { configInvalidTitle } from "./config.js";
+import { couplingTitle } from "./coupling.js";
 import { ageLimit, count, renderFinding, type RuleRow } from "./findings.js";
 import { pairText } from "./flow.js";
 import { CHECK_TEXT, CHECK_TITLE, clipInline, fitCheckSummary, fitTitle, fits, minus, utf8Bytes, type Limit } from "./limits.js";
@@ -121,6 +122,8 @@ function failingTitle(first: RuleResult, failing: readonly RuleResult[]): { text
       return { text: configInvalidTitle(failing.length), covers: failing.length };
     case "retargeted":
       return { text: `PR now targets ${first.to}`, covers: 1 };
+    case "coupling":
+      return couplingTitle(first.finding, failing.flatMap((r) => (r.rule === "coupling" ? [r.finding] : [])));
   }
 }
 

@@ -7,6 +7,7 @@ import { checkName } from "../policy/evaluation.js";
 import { isPassing } from "../policy/gate.js";
 import type { CommitSummary, ObservedCheck, Outcome, RuleResult } from "../policy/types.js";
 import { CONFIG_ROW_FIX } from "./config.js";
+import { couplingRowText, couplingRuleName } from "./coupling.js";
 import { allowedText, denialText } from "./flow.js";
 import { code, escapeInline } from "./markdown.js";
 
@@ -69,6 +70,8 @@ export function ruleName(r: RuleResult): string {
       return "Hotfix cut from production";
     case "config":
       return "Configuration";
+    case "coupling":
+      return couplingRuleName(r.finding);
   }
 }
 
@@ -148,6 +151,8 @@ function rowText(r: RuleResult): Omit<RuleRow, "rule" | "outcome"> {
       return configRow(r.issue);
     case "retargeted":
       return { detail: `This PR was retargeted from ${code(r.from)} to ${code(r.to)}; see the ${code(checkName(r.to))} check.` };
+    case "coupling":
+      return couplingRowText(r.finding);
   }
 }
 

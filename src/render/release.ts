@@ -8,6 +8,7 @@ import { METADATA_HEADER, REVERTED_BY_MARKER, type IncludedPull, type ReleaseNot
 import type { BumpDecision } from "../policy/version.js";
 import { COMMENT_BODY, RELEASE_BODY, RELEASE_NAME, clipInline, fitBody, fitTitle, minus } from "./limits.js";
 import { configFixText, renderConfigInvalid } from "./config.js";
+import { renderCouplingSection } from "./coupling.js";
 import { cell, code, escapeInline, inertMarkdown } from "./markdown.js";
 
 export const RELEASE_COMMENT_MARKER = "<!-- branch-steward:release -->";
@@ -102,6 +103,7 @@ export function renderReleaseNotes(n: ReleaseNotesData): string {
     }
   }
 
+  lines.push(...renderCouplingSection(n.coupling));
   lines.push(`### Included since ${n.previous ? escapeInline(n.previous) : "the beginning"}`, "");
   const pulls = renderIncludedPulls(n.includedPulls, Math.max(0, n.totalCommits - n.commits.length), compare);
   if (pulls) lines.push(pulls, "");

@@ -45,6 +45,7 @@ import { evaluateFlow } from "../policy/flow.js";
 import { renderCheck, type CheckOutput } from "../render/check.js";
 import { COMMENT_MARKER, renderComment, renderUngovernedComment } from "../render/comment.js";
 import { renderMinimalCheck, renderShortCheck } from "../render/verdict-fallback.js";
+import { readCouplingFacts } from "./coupling.js";
 import type { WorkflowIo } from "./io.js";
 
 export type Verdict = "success" | "failure" | "neutral" | "pending";
@@ -137,7 +138,8 @@ async function decide(io: WorkflowIo, pr: PullRequestFacts, config: ConfigResult
   const needs = config.ok ? gateNeeds(flow, config.config) : null;
   const now = io.now();
   const facts = needs ? await readGateFacts(io.octokit, io.repo, { ...pr, flow }, needs, config.config.branches, runs, io.me.id, now) : { now };
-  const evaluation = evaluatePullRequest({ route: pr.route, config, flow, needs, facts });
+  const coupling = needs && flow.governed && flow.allowed ? await readCouplingFacts(io, pr, config.config, flow.flow.kind) : undefined;
+  const evaluation = evaluatePullRequest({ route: pr.route, config, flow, needs, facts, coupling });
   if (!evaluation) throw new Error("unreachable: a governed flow always evaluates");
   const name = checkName(evaluation.target);
   const body = config.config.comment.enabled ? renderComment(evaluation, { checksUrl: `${pr.htmlUrl}/checks` }) : null;

@@ -42,6 +42,8 @@ import {
   withRevertedBy,
 } from "../render/release.js";
 import { withReleaseLine } from "../render/backport.js";
+import type { ReleaseCoupling } from "../policy/coupling.js";
+import { readReleaseCoupling } from "./coupling.js";
 import type { WorkflowIo } from "./io.js";
 
 /** One repository's release work: io, config and the courtesy ledger. */
@@ -61,6 +63,7 @@ export interface ReleaseFacts {
   readonly bypass: ReleaseNotesData["bypass"];
   readonly revert: (RevertInfo & { readonly resolvedTag: string | null }) | null;
   readonly bump: BumpDecision;
+  readonly coupling?: ReleaseCoupling | undefined;
 }
 
 /** What a version says about itself (in its tag message). */
@@ -124,7 +127,8 @@ export async function readReleaseFacts({ run, pull }: { run: ReleaseRun; pull: P
   let resolvedTag = revert?.tag ?? null;
   if (revert && !resolvedTag && revert.pullNumber) resolvedTag = await versionOfPull({ run, number: revert.pullNumber });
   const bump = decideBump({ flow, source: pull.route.source, title: pull.title, body: pull.body, labels, labelNames: config.release.labels, revert: revert !== null });
-  return { labels, approvers, flow, evidence, validationFlow, bypass, revert: revert && { ...revert, resolvedTag }, bump };
+  const coupling = await readReleaseCoupling(io, pull, config);
+  return { labels, approvers, flow, evidence, validationFlow, bypass, revert: revert && { ...revert, resolvedTag }, bump, coupling };
 }
 
 /** The required checks' results on the PR head and the merge commit, and whether our production check was bypassed. */
@@ -204,6 +208,7 @@ export async function publish(s: PublishStep): Promise<PublishedRelease> {
     reverts: s.facts.revert ? { tag: p.reverts, why: revertWhyText(s.facts.revert.cause) } : undefined,
     revertedBy,
     ignoredTags: s.tags.ignored,
+    coupling: s.facts.coupling,
   });
   const release = await writeRelease(io.octokit, io.repo, { tag: p.tag, name: releaseName(p.tag, pull.title), body: (current) => renderReleaseNotes(notes(revertedByIn(current))) });
   const done = { tag: p.tag, previous: p.previous, release: release.write, existing: s.existing };

@@ -675,3 +675,65 @@ describe("check_run.rerequested", () => {
     expect(t.logs.some((l) => l.msg.startsWith("re-run requested"))).toBe(false);
   });
 });
+
+describe("pull_request: coupled components", () => {
+  const COUPLED = "coupling:\n  groups:\n    - { name: model-features, when: ['models/**'], then: ['features/**'] }\n";
+
+  it("a label other than the exception label reads the config and nothing else", async () => {
+    configFile(mockAuth(), COUPLED);
+    await receive({ ...pullRequestPayload({ action: "labeled", source: "feature/x", target: "development" }), label: { name: "bug" } });
+    expect(t.logs.some((l) => l.msg === "evaluated pull request")).toBe(false);
+  });
+
+  it("the exception label applied by a writer accepts a broken group: who, from the issue events; write access, from the API", async () => {
+    let check: Body = {};
+    const payload = pullRequestPayload({ action: "labeled", source: "feature/x", target: "development" });
+    const pull = payload.pull_request as Body;
+    Object.assign(pull, { labels: [{ name: "coupling-not-needed" }], body: "Coupling-not-needed: model-features — weights only, the features are unchanged" });
+    const scope = configFile(mockAuth(), COUPLED).get(`${R}/pulls/7`).reply(200, pull);
+    noCheckRun(scope, "branch-steward / development")
+      .get(`${R}/pulls/7/files`)
+      .query({ per_page: "100" })
+      .reply(200, [{ sha: "f1", filename: "models/churn/weights.bin", status: "modified", additions: 0, deletions: 0, changes: 0, blob_url: "", raw_url: "", contents_url: "" }])
+      .get(`${R}/issues/7/events`)
+      .query({ per_page: "100" })
+      .reply(200, [
+        { id: 1, node_id: "a", url: "", event: "labeled", actor: { login: "dave" }, label: { name: "coupling-not-needed", color: "ededed" }, commit_id: null, commit_url: null, created_at: "2026-11-26T08:00:00Z" },
+        { id: 2, node_id: "b", url: "", event: "unlabeled", actor: { login: "carol" }, label: { name: "coupling-not-needed", color: "ededed" }, commit_id: null, commit_url: null, created_at: "2026-11-26T08:01:00Z" },
+        { id: 3, node_id: "c", url: "", event: "labeled", actor: { login: "carol" }, label: { name: "Coupling-Not-Needed", color: "ededed" }, commit_id: null, commit_url: null, created_at: "2026-11-26T08:02:00Z" },
+      ])
+      .get(`${R}/collaborators/carol/permission`)
+      .reply(200, { permission: "admin", role_name: "admin", user: { login: "carol" } })
+      .get(`${R}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: "read", role_name: "read", user: { login: "Codertocat" } })
+      .get(`${R}/git/trees/${HEAD_SHA}`)
+      .query({ recursive: "1" })
+      .reply(200, { sha: HEAD_SHA, url: "", truncated: false, tree: [{ path: "models/churn/weights.bin", type: "blob", mode: "100644", sha: "f1" }, { path: "features", type: "tree", mode: "040000", sha: "t1" }] })
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 1 });
+    commentCreated(scope);
+
+    await receive({ ...payload, label: { name: "coupling-not-needed" } });
+
+    expect(check).toMatchObject({ conclusion: "success" });
+    expect(check.output?.summary).toContain("exception accepted through the label `coupling-not-needed`, applied by @&#8203;carol: “weights only, the features are unchanged”");
+    // No file is under features/: the `then` side matches nothing in the repository, a warning that does not fail.
+    expect(check.output?.summary).toContain("| Coupling config | ✅ pass | Warning: `then` of `model-features` (`features/**`) matches no file in this PR's head");
+  });
+
+  it("a PR over GitHub's 3,000 files fails the row closed, with the count, without listing a file", async () => {
+    let check: Body = {};
+    const sha = "c0ffee0000000000000000000000000000000001";
+    const payload = pullRequestPayload({ action: "opened", source: "feature/x", target: "development", sha });
+    const pull = { ...(payload.pull_request as Body), changed_files: 4200 };
+    const scope = configFile(mockAuth(), COUPLED).get(`${R}/pulls/7`).reply(200, pull);
+    noCheckRun(scope, "branch-steward / development", sha)
+      .post(`${R}/check-runs`, (b: Body) => ((check = b), true))
+      .reply(201, { id: 1 });
+    commentCreated(scope);
+    await receive(payload);
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "more than 3,000 files: coupled groups not checked" } });
+    expect(check.output?.summary).toContain("This PR changes 4,200 files; GitHub lists at most 3,000 (0 read)");
+  });
+});
+

@@ -142,4 +142,38 @@ describe("pull requests over REST", () => {
     expect(permission.data.permission).toBe("read");
     await expect(twin.idle()).rejects.toThrow(/no webhook URL is set/);
   });
+
+  it("PR files: GitHub's three-dot diff, renames with previous_filename, paged, at most 3,000", async () => {
+    repo.commit("production", { message: "to move", files: { "moveme.py": "m\n" }, author: "bob" });
+    repo.commit("feat/move", { message: "move", files: { "moveme.py": null, "models/moveme.py": "m\n", "extra.txt": "e\n" }, author: "alice", from: "production" });
+    const moved = repo.openPR({ head: "feat/move", base: "production", title: "Move", user: "alice" });
+    // production moves on: the PR's files stay those of its own change (from the merge base).
+    repo.commit("production", { message: "other", files: { "README.md": "changed\n" }, author: "bob" });
+    const files = (await octokit.rest.pulls.listFiles({ owner, repo: name, pull_number: moved })).data;
+    expect(files.map((f) => [f.filename, f.status, f.previous_filename])).toEqual([
+      ["extra.txt", "added", undefined],
+      ["models/moveme.py", "renamed", "moveme.py"],
+    ]);
+    expect((await octokit.rest.pulls.get({ owner, repo: name, pull_number: moved })).data.changed_files).toBe(2);
+
+    const many = Object.fromEntries(Array.from({ length: 3005 }, (_, i) => [`docs/${i}.md`, `${i}\n`]));
+    repo.commit("feat/many", { message: "many", files: many, author: "alice", from: "production" });
+    const big = repo.openPR({ head: "feat/many", base: "production", title: "Many", user: "alice" });
+    const listed = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: big, per_page: 100 });
+    expect(listed).toHaveLength(3000);
+    expect((await octokit.rest.pulls.get({ owner, repo: name, pull_number: big })).data.changed_files).toBe(3005);
+  });
+
+  it("issue events: who labeled and unlabeled a PR", async () => {
+    const n = featurePR("feat/events");
+    repo.addLabels(n, ["coupling-not-needed"], "eve");
+    repo.removeLabel(n, "coupling-not-needed", "bob");
+    repo.addLabels(n, ["coupling-not-needed"], "bob");
+    const events = (await octokit.rest.issues.listEvents({ owner, repo: name, issue_number: n })).data;
+    expect(events.map((e) => [e.event, e.actor?.login, (e as { label?: { name: string } }).label?.name])).toEqual([
+      ["labeled", "eve", "coupling-not-needed"],
+      ["unlabeled", "bob", "coupling-not-needed"],
+      ["labeled", "bob", "coupling-not-needed"],
+    ]);
+  });
 });

@@ -21,6 +21,15 @@ ${VALIDATION_CHECKS.map((c) => `      - { name: ${c}, app: ${CI_APP.slug} }`).jo
       - { name: inference-tests, app: ${CI_APP.slug} }
 `;
 
+/** The coupling group the story adds at its end (a maintainer's config change on the default branch). */
+export const COUPLING_CONFIG = `coupling:
+  groups:
+    - name: serving-thresholds
+      when: [pipeline/infer.py]
+      then: [model/thresholds.yml]
+      direction: one_way
+`;
+
 export class StoryError extends Error {
   constructor(
     readonly step: string,
@@ -330,6 +339,31 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator, cha
   expectReleaseNotes(ctx, "rollback", "v1.1.2", ["Reverts v1.1.1"]);
   expectReleaseNotes(ctx, "rollback", "v1.1.1", ["v1.1.2"]);
   say.steward(`tags: ${repo.tags().map((t) => t.name).sort().join(", ")}`);
+
+  await coupledChange(ctx);
+}
+
+/** 7. Coupled components: serving code and its thresholds change together. */
+async function coupledChange(ctx: StoryContext): Promise<void> {
+  const { repo, say } = ctx;
+  say.step("A coupling group: a serving change without its thresholds is blocked, then completed");
+  repo.commit("production", { message: "Couple serving and thresholds", files: { ".github/branch-steward.yml": `${SANDBOX_CONFIG}${COUPLING_CONFIG}` }, author: "carol" });
+  say.actor("carol adds the coupling group serving-thresholds to .github/branch-steward.yml on production");
+  repo.commit("feature/infer-v2", { message: "Serve v2", files: { "pipeline/infer.py": "def infer():\n    return 'v2'\n" }, author: "alice", from: "development" });
+  const pr = repo.openPR({ head: "feature/infer-v2", base: "development", title: "Serve v2", user: "alice" });
+  say.actor(`alice opens PR #${pr}: pipeline/infer.py only`);
+  await expectCheck(ctx, "coupled change incomplete", pr, {
+    status: "completed",
+    conclusion: "failure",
+    summaryIncludes: ["Coupled group `serving-thresholds`", "it needs `model/thresholds.yml`"],
+  });
+  repo.commit("feature/infer-v2", { message: "Thresholds for v2", files: { "model/thresholds.yml": "drift: 0.18\n" }, author: "alice" });
+  say.actor(`alice pushes model/thresholds.yml to #${pr}`);
+  await expectCheck(ctx, "coupled change complete", pr, {
+    status: "completed",
+    conclusion: "success",
+    summaryIncludes: ["Changed together: `pipeline/infer.py` (`when`) and `model/thresholds.yml` (`then`)"],
+  });
 }
 
 function expectTag(ctx: StoryContext, step: string, name: string, sha: string | null): void {

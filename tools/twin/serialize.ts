@@ -3,7 +3,7 @@
  * Field sets follow the OpenAPI schemas and `@octokit/webhooks-examples`.
  */
 import type { Core } from "./core.js";
-import { commitsBetween, diffFiles } from "./git.js";
+import { commitsBetween, diffFiles, mergeBase } from "./git.js";
 import { computeMergeability } from "./ops/mergeability.js";
 import type {
   Account,
@@ -277,6 +277,12 @@ export function pullBaseSha(repo: RepoState, issue: IssueState): string {
   return issue.state === "open" ? (branchTip(repo, pull.baseRef) ?? pull.baseSha) : pull.baseSha;
 }
 
+/** Where a PR's files are counted from: the merge base of its base and head, as GitHub's three-dot diff. */
+export function pullDiffBase(core: Core, repo: RepoState, issue: IssueState): string {
+  const base = pullBaseSha(repo, issue);
+  return mergeBase(core.world, base, (issue.pull as NonNullable<IssueState["pull"]>).headSha) ?? base;
+}
+
 function branchSide(core: Core, repo: RepoState, ref: string, sha: string): Json {
   return { label: `${repo.owner.login}:${ref}`, ref, sha, user: userJson(core, repo.owner), repo: repoJson(core, repo) };
 }
@@ -294,7 +300,8 @@ export function pullJson(core: Core, repo: RepoState, issue: IssueState, options
   const issueUrl = `${repoApiUrl(core, repo)}/issues/${issue.number}`;
   const baseSha = pullBaseSha(repo, issue);
   const commits = commitsBetween(core.world, baseSha, pull.headSha);
-  const changes = diffFiles(core.world.commitFiles(baseSha), core.world.commitFiles(pull.headSha));
+  const diffBase = pullDiffBase(core, repo, issue);
+  const changes = diffFiles(core.world.commitFiles(diffBase), core.world.commitFiles(pull.headSha));
   const mergeability = computeMergeability(core, repo, issue, options.consumeNullRead === true);
   const comments = [...repo.comments.values()].filter((c) => c.issueNumber === issue.number).length;
   const assignees = assigneesJson(core, issue);
@@ -355,8 +362,23 @@ export function pullJson(core: Core, repo: RepoState, issue: IssueState, options
     commits: commits.length,
     additions: changes.reduce((n, c) => n + c.additions, 0),
     deletions: changes.reduce((n, c) => n + c.deletions, 0),
-    changed_files: changes.length,
+    changed_files: changes.length - renamedPairs(core.world.commitFiles(diffBase), core.world.commitFiles(pull.headSha), changes),
   };
+}
+
+/** Removed and added files of identical content: GitHub counts (and lists) each pair as one rename. */
+function renamedPairs(from: Readonly<Record<string, string>>, to: Readonly<Record<string, string>>, changes: readonly { filename: string; status: string }[]): number {
+  const removed = new Map<string, number>();
+  for (const c of changes) if (c.status === "removed") removed.set(from[c.filename] as string, (removed.get(from[c.filename] as string) ?? 0) + 1);
+  let pairs = 0;
+  for (const c of changes) {
+    const left = c.status === "added" ? (removed.get(to[c.filename] as string) ?? 0) : 0;
+    if (left > 0) {
+      removed.set(to[c.filename] as string, left - 1);
+      pairs++;
+    }
+  }
+  return pairs;
 }
 
 /** The short PR form used in check runs/suites (`pull_requests`). */

@@ -7,6 +7,7 @@ import { TEXT_LIMITS, checkIssueText, checkLength } from "../limits.js";
 import { commentJson, issueJson, labelJson, pullJson, userJson } from "../serialize.js";
 import type { Account, AppRef, IssueComment, IssueState, Label, RepoState } from "../state.js";
 import { permissionOf } from "../state.js";
+import { recordLabelEvent } from "./issue-events.js";
 import { closePull, reopenPull } from "./pulls.js";
 
 /** Color GitHub gives labels created implicitly through the issues API. */
@@ -140,6 +141,7 @@ export function addLabels(core: Core, repo: RepoState, issue: IssueState, names:
     if (issue.labels.some((l) => l.toLowerCase() === label.name.toLowerCase())) continue;
     issue.labels.push(label.name);
     issue.updatedAt = now(core);
+    recordLabelEvent(core, repo, issue, "labeled", actor, label);
     emitIssue(core, repo, issue, "labeled", actor, { label: labelJson(core, repo, label) });
   }
 }
@@ -150,6 +152,7 @@ export function removeLabel(core: Core, repo: RepoState, issue: IssueState, name
   if (!present || !label) throw new HttpError(404, "Label does not exist");
   issue.labels = issue.labels.filter((l) => l !== present);
   issue.updatedAt = now(core);
+  recordLabelEvent(core, repo, issue, "unlabeled", actor, label);
   emitIssue(core, repo, issue, "unlabeled", actor, { label: labelJson(core, repo, label) });
 }
 

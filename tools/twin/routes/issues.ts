@@ -3,6 +3,7 @@ import { notFound, validationFailed } from "../errors.js";
 import type { RequestContext, Route } from "../http.js";
 import { intParam, json, noContent, optString, paginated, repoParam, reqString, stringArray } from "../http.js";
 import { addAssignees, addComment, addLabels, createIssue, deleteComment, editComment, findIssue, removeLabel, updateIssue } from "../ops/issues.js";
+import { issueEventsJson } from "../ops/issue-events.js";
 import { commentJson, issueJson, labelJson } from "../serialize.js";
 import type { IssueComment, IssueState, RepoState } from "../state.js";
 
@@ -148,6 +149,15 @@ export const issueRoutes: Route[] = [
       const { repo, comment } = commentParam(ctx);
       deleteComment(ctx.core, repo, comment, ctx.actor);
       return noContent();
+    },
+  },
+  {
+    method: "GET",
+    path: "/repos/{owner}/{repo}/issues/{issue_number}/events",
+    auth: "installation",
+    handler: (ctx) => {
+      const { repo, issue } = issueParam(ctx);
+      return paginated(ctx, issueEventsJson(ctx.core, repo, issue), (e) => e);
     },
   },
   {

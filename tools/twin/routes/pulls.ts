@@ -5,8 +5,28 @@ import type { RequestContext, Route } from "../http.js";
 import { intParam, json, optBool, optString, paginated, repoParam, reqString, stringArray } from "../http.js";
 import type { MergeMethod, ReviewEvent } from "../ops/pulls.js";
 import { mergePull, openPull, pullOf, removeRequestedReviewers, requestReviewers, submitReview, updatePull } from "../ops/pulls.js";
-import { commitJson, filesJson, pullBaseSha, pullJson, pullListJson, reviewJson, userJson } from "../serialize.js";
+import { commitJson, filesJson, pullBaseSha, pullDiffBase, pullJson, pullListJson, reviewJson, userJson } from "../serialize.js";
 import type { IssueState, RepoState } from "../state.js";
+
+/** GitHub lists at most this many files of a PR (`GET /pulls/{n}/files`). */
+export const MAX_PULL_FILES = 3000;
+
+/**
+ * GitHub reports a file moved without change as one `renamed` entry with `previous_filename`;
+ * the twin pairs a removed and an added file of identical content (same blob sha) that way.
+ */
+function withRenames(files: Record<string, unknown>[]): Record<string, unknown>[] {
+  const removed = new Map<unknown, Record<string, unknown>[]>();
+  for (const f of files) if (f.status === "removed") removed.set(f.sha, [...(removed.get(f.sha) ?? []), f]);
+  const gone = new Set<Record<string, unknown>>();
+  const out = files.map((f) => {
+    const from = f.status === "added" ? removed.get(f.sha)?.shift() : undefined;
+    if (!from) return f;
+    gone.add(from);
+    return { ...f, status: "renamed", additions: 0, deletions: 0, changes: 0, previous_filename: from.filename };
+  });
+  return out.filter((f) => !gone.has(f));
+}
 
 function pullParam(ctx: RequestContext): { repo: RepoState; issue: IssueState } {
   const repo = repoParam(ctx);
@@ -137,7 +157,9 @@ export const pullRoutes: Route[] = [
       const { repo, issue } = pullParam(ctx);
       const world = ctx.core.world;
       const head = pullOf(issue).headSha;
-      return paginated(ctx, filesJson(ctx.core, repo, world.commitFiles(pullBaseSha(repo, issue)), world.commitFiles(head), head), (f) => f);
+      const files = withRenames(filesJson(ctx.core, repo, world.commitFiles(pullDiffBase(ctx.core, repo, issue)), world.commitFiles(head), head));
+      // GitHub lists at most 3,000 files of a PR, whatever `changed_files` says.
+      return paginated(ctx, files.slice(0, MAX_PULL_FILES), (f) => f);
     },
   },
   {

@@ -17,6 +17,10 @@ import { CONFIG_PATH } from "../config/schema.js";
 import { renderConfigInvalid } from "../render/config.js";
 import { errorText, httpStatus } from "../github/errors.js";
 import type { Octokit as AppOctokit, RepoRef } from "../github/types.js";
+import type { CompiledConfig } from "../config/compile.js";
+import { listRulesets, writeRuleset } from "../github/rulesets.js";
+import { desiredRulesets, diffRuleset, RULESET_NAMES, type Ruleset } from "../policy/rulesets.js";
+import { rulesetChangeText } from "../render/rulesets.js";
 import {
   desiredProtection,
   diffProtection,
@@ -26,16 +30,24 @@ import {
   type Protection,
 } from "../policy/protection.js";
 
-export const USAGE = `Usage: branch-steward protect --repo owner/name [--dry-run] [--app-id N] [--api-url URL]
+export const USAGE = `Usage: branch-steward protect --repo owner/name [--rulesets] [--dry-run] [--app-id N] [--api-url URL]
+       branch-steward audit --repo owner/name [--json] [--fail-on error|warning|info] [--app-id N] [--api-url URL]
 
-Apply the branch protection branch-steward's flow needs to the production and development
+protect: apply the branch protection branch-steward's flow needs to the production and development
 branches named in .github/branch-steward.yml (read from the default branch): the required
 check "branch-steward / <branch>" pinned to the app, "up to date" (strict) per up_to_date,
 the configured required approvals, no force pushes, no deletions. Other required checks and
 settings are kept. Writes only when something differs.
 
+With --rulesets, the same as repository rulesets instead of classic protection: one ruleset per
+branch (pull requests only, production merged with merge commits), and one for the version tags
+(<tag_prefix>*) that only the app may create, update or delete. Other rules and rulesets are kept.
+
+audit: check the repository against the flow and print findings (see "branch-steward audit --help").
+
 Options:
   --repo owner/name   repository to protect (required)
+  --rulesets          write repository rulesets instead of classic branch protection
   --dry-run           print the changes per branch, write nothing
   --app-id N          id of the app the check is pinned to (default: APP_ID, or GET /app)
   --api-url URL       REST API base URL (default: GITHUB_API_URL or https://api.github.com)
@@ -61,6 +73,8 @@ export interface ProtectOptions {
   readonly owner: string;
   readonly repo: string;
   readonly dryRun: boolean;
+  /** Write repository rulesets instead of classic branch protection. */
+  readonly rulesets?: boolean;
   readonly auth: Auth;
   /** App the required check is pinned to; with app auth, GET /app when absent. */
   readonly appId?: number;
@@ -146,6 +160,7 @@ export async function protect(options: ProtectOptions, io: Io): Promise<number> 
       return 2;
     }
     io.out(`${fullName}: ${result.fromFile ? CONFIG_PATH : `no ${CONFIG_PATH}, using the defaults`}; check pinned to app ${appId}`);
+    if (options.rulesets) return await protectWithRulesets(octokit, { owner, repo }, result.config, appId, options.dryRun, io);
 
     const { production, development } = result.config.branches;
     const current: Record<string, Protection | null> = {};
@@ -188,6 +203,51 @@ export async function protect(options: ProtectOptions, io: Io): Promise<number> 
   }
 }
 
+/**
+ * `--rulesets`: our rulesets (policy/rulesets.ts), each written only when it differs. A ruleset
+ * GitHub refuses to write (403, 422: an organization policy, a missing permission) is reported and
+ * the others are still applied; the exit code is then 1.
+ */
+async function protectWithRulesets(octokit: Octokit, where: RepoRef, config: CompiledConfig, appId: number, dryRun: boolean, io: Io): Promise<number> {
+  const client = octokit as unknown as AppOctokit;
+  const fullName = `${where.owner}/${where.repo}`;
+  const current = await listRulesets(client, where);
+  let pending = 0;
+  let refused = 0;
+  for (const plan of desiredRulesets(config, appId, current, fullName)) {
+    const changes = diffRuleset(plan.current, plan.desired);
+    const label = `ruleset "${plan.desired.name}" (${plan.subject})`;
+    if (changes.length === 0) {
+      io.out(`${label}: up to date, nothing to change`);
+      continue;
+    }
+    pending += changes.length;
+    if (dryRun) {
+      io.out(`${label}: would change ${changes.length} setting(s):`);
+    } else {
+      try {
+        await writeRuleset(client, where, plan.desired);
+        io.out(`${label}: changed ${changes.length} setting(s):`);
+      } catch (error) {
+        const status = httpStatus(error);
+        if (status !== 403 && status !== 422) throw error;
+        refused++;
+        io.err(`${label}: GitHub refused to write it (HTTP ${status}: ${messageOf(error)}); the other rulesets are applied`);
+        continue;
+      }
+    }
+    for (const change of changes) io.out(`  - ${rulesetChangeText(change)}`);
+  }
+  const others = current.filter((r) => !plan(r));
+  if (others.length > 0) io.out(`${others.length} other ruleset(s) left as they are: ${others.map((r) => `"${r.name}" (${r.sourceType === "Repository" ? "repository" : r.source})`).join(", ")}`);
+  if (dryRun) io.out(pending > 0 ? "dry run: nothing was written" : "dry run: nothing to write");
+  return refused > 0 ? 1 : 0;
+
+  function plan(r: Ruleset): boolean {
+    return r.sourceType === "Repository" && Object.values(RULESET_NAMES).includes(r.name);
+  }
+}
+
 /** Parse `protect` arguments and the environment into options (throws UsageError). */
 export function optionsFrom(args: readonly string[], env: Readonly<Record<string, string | undefined>>): ProtectOptions | "help" {
   let values;
@@ -197,6 +257,7 @@ export function optionsFrom(args: readonly string[], env: Readonly<Record<string
       options: {
         repo: { type: "string" },
         "dry-run": { type: "boolean", default: false },
+        rulesets: { type: "boolean", default: false },
         "app-id": { type: "string" },
         "api-url": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -242,6 +303,7 @@ export function optionsFrom(args: readonly string[], env: Readonly<Record<string
     owner: match[1] as string,
     repo: match[2] as string,
     dryRun: values["dry-run"] ?? false,
+    ...(values.rulesets ? { rulesets: true } : {}),
     auth,
     ...(appId !== undefined ? { appId } : {}),
     ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, "") } : {}),

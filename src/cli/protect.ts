@@ -30,7 +30,7 @@ import {
   type Protection,
 } from "../policy/protection.js";
 
-export const USAGE = `Usage: branch-steward protect --repo owner/name [--rulesets] [--dry-run] [--app-id N] [--api-url URL]
+export const USAGE = `Usage: branch-steward protect --repo owner/name [--dry-run] [--rulesets] [--app-id N] [--api-url URL]
        branch-steward audit --repo owner/name [--json] [--fail-on error|warning|info] [--app-id N] [--api-url URL]
 
 protect: apply the branch protection branch-steward's flow needs to the production and development
@@ -57,7 +57,8 @@ Authentication (first that is set):
   GITHUB_TOKEN or GH_TOKEN                  a token with administration write access
   APP_ID + PRIVATE_KEY or PRIVATE_KEY_PATH  the app itself (via the repo's installation)
 
-Exit codes: 0 done (or nothing to do), 1 API error, 2 bad usage or bad configuration.`;
+Exit codes: 0 done (or nothing to do), 1 API error (or a ruleset GitHub refused to write), 2 bad usage
+or bad configuration.`;
 
 /** Where output goes; the CLI writes to stdout/stderr, tests collect lines. */
 export interface Io {
@@ -85,21 +86,29 @@ export interface ProtectOptions {
 
 export class UsageError extends Error {}
 
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+export const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** GitHub's own message for a failed request (`Branch not protected`), else the error's text. */
-const messageOf = (error: unknown): string => {
+export const messageOf = (error: unknown): string => {
   const data = (error as { response?: { data?: { message?: unknown } } }).response?.data;
   return typeof data?.message === "string" ? data.message : error instanceof Error ? error.message : errorText(error).trim();
 };
 
-/** Octokit for the repository, and the app id when app credentials were used. */
-async function connect(options: ProtectOptions): Promise<{ octokit: Octokit; appId: number }> {
+/** What `connect` needs: the repository, the credentials, and optionally the app id and API URL. */
+export type ConnectOptions = Pick<ProtectOptions, "owner" | "repo" | "auth" | "appId" | "apiUrl" | "Octokit">;
+
+/**
+ * Octokit for the repository, and the app id (with a token, `--app-id`; with app credentials, from
+ * GET /app when absent). `app` is the app-authenticated client when app credentials were used.
+ */
+export async function connect(options: ConnectOptions): Promise<{ octokit: Octokit; appId: number; app: Octokit | null }>;
+export async function connect(options: ConnectOptions, appIdOptional: true): Promise<{ octokit: Octokit; appId: number | null; app: Octokit | null }>;
+export async function connect(options: ConnectOptions, appIdOptional = false): Promise<{ octokit: Octokit; appId: number | null; app: Octokit | null }> {
   const OctokitClass = options.Octokit ?? Octokit;
   const base = { baseUrl: options.apiUrl ?? "https://api.github.com", log: silent, userAgent: "branch-steward-protect" };
   if (options.auth.kind === "token") {
-    if (options.appId === undefined) throw new UsageError("with a token, the app id is needed: pass --app-id or set APP_ID");
-    return { octokit: new OctokitClass({ ...base, auth: options.auth.token }), appId: options.appId };
+    if (options.appId === undefined && !appIdOptional) throw new UsageError("with a token, the app id is needed: pass --app-id or set APP_ID");
+    return { octokit: new OctokitClass({ ...base, auth: options.auth.token }), appId: options.appId ?? null, app: null };
   }
   const credentials = { appId: options.auth.appId, privateKey: options.auth.privateKey };
   const app = new OctokitClass({ ...base, authStrategy: createAppAuth, auth: credentials });
@@ -110,7 +119,7 @@ async function connect(options: ProtectOptions): Promise<{ octokit: Octokit; app
     throw error;
   });
   const octokit = new OctokitClass({ ...base, authStrategy: createAppAuth, auth: { ...credentials, installationId: installation.data.id } });
-  return { octokit, appId };
+  return { octokit, appId, app };
 }
 
 /** What the app's config loader needs from a webhook context, built from the CLI's client and `--repo`. */
@@ -248,6 +257,33 @@ async function protectWithRulesets(octokit: Octokit, where: RepoRef, config: Com
   }
 }
 
+/** `--app-id`, else a numeric APP_ID (an app's client id such as `Iv1.…` is not an id); throws UsageError. */
+export function appIdFrom(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const appIdText = flag ?? env.APP_ID;
+  if (flag === undefined && !/^\d+$/.test(appIdText ?? "")) return undefined;
+  const appId = Number(appIdText);
+  if (!Number.isInteger(appId) || appId <= 0) throw new UsageError(`--app-id must be a positive integer, got "${appIdText ?? ""}"`);
+  return appId;
+}
+
+/** The credentials in the environment (first that is set: a token, then the app's key); throws UsageError. */
+export function authFrom(env: Readonly<Record<string, string | undefined>>): Auth {
+  const token = env.GITHUB_TOKEN || env.GH_TOKEN;
+  if (token) return { kind: "token", token };
+  if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
+    let privateKey = env.PRIVATE_KEY;
+    if (!privateKey) {
+      try {
+        privateKey = readFileSync(env.PRIVATE_KEY_PATH as string, "utf8");
+      } catch (error) {
+        throw new UsageError(`cannot read PRIVATE_KEY_PATH: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return { kind: "app", appId: env.APP_ID, privateKey: privateKey.replace(/\\n/g, "\n") };
+  }
+  throw new UsageError("no credentials: set GITHUB_TOKEN (or GH_TOKEN), or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH");
+}
+
 /** Parse `protect` arguments and the environment into options (throws UsageError). */
 export function optionsFrom(args: readonly string[], env: Readonly<Record<string, string | undefined>>): ProtectOptions | "help" {
   let values;
@@ -272,30 +308,8 @@ export function optionsFrom(args: readonly string[], env: Readonly<Record<string
   const match = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo ?? "");
   if (!match) throw new UsageError(values.repo ? `--repo must be owner/name, got "${values.repo}"` : "--repo owner/name is required");
 
-  const appIdText = values["app-id"] ?? env.APP_ID;
-  let appId: number | undefined;
-  if (values["app-id"] !== undefined || /^\d+$/.test(appIdText ?? "")) {
-    appId = Number(appIdText);
-    if (!Number.isInteger(appId) || appId <= 0) throw new UsageError(`--app-id must be a positive integer, got "${appIdText ?? ""}"`);
-  }
-
-  const token = env.GITHUB_TOKEN || env.GH_TOKEN;
-  let auth: Auth;
-  if (token) {
-    auth = { kind: "token", token };
-  } else if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
-    let privateKey = env.PRIVATE_KEY;
-    if (!privateKey) {
-      try {
-        privateKey = readFileSync(env.PRIVATE_KEY_PATH as string, "utf8");
-      } catch (error) {
-        throw new UsageError(`cannot read PRIVATE_KEY_PATH: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    auth = { kind: "app", appId: env.APP_ID, privateKey: privateKey.replace(/\\n/g, "\n") };
-  } else {
-    throw new UsageError("no credentials: set GITHUB_TOKEN (or GH_TOKEN), or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH");
-  }
+  const appId = appIdFrom(values["app-id"], env);
+  const auth = authFrom(env);
   if (auth.kind === "token" && appId === undefined) throw new UsageError("with a token, the app id is needed: pass --app-id or set APP_ID");
 
   const apiUrl = values["api-url"] ?? env.GITHUB_API_URL;

@@ -21,6 +21,7 @@ import type { CompiledConfig } from "../config/compile.js";
 import { listRulesets, writeRuleset } from "../github/rulesets.js";
 import { desiredRulesets, diffRuleset, RULESET_NAMES, type Ruleset } from "../policy/rulesets.js";
 import { rulesetChangeText } from "../render/rulesets.js";
+import { auditCommand } from "./audit.js";
 import {
   desiredProtection,
   diffProtection,
@@ -324,13 +325,14 @@ export function optionsFrom(args: readonly string[], env: Readonly<Record<string
   };
 }
 
-/** `branch-steward <command> …`; returns the exit code. */
+/** `branch-steward <command> …` (protect, audit); returns the exit code. */
 export async function cli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "-h" || command === "--help" || command === "help") {
     io.out(USAGE);
     return 0;
   }
+  if (command === "audit") return auditCommand(rest, env, io);
   if (command !== "protect") {
     io.err(command ? `unknown command "${command}"` : "missing command");
     io.err(USAGE);

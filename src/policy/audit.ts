@@ -18,8 +18,11 @@ import { parseVersionTags, type Relation } from "./version.js";
 export type Severity = "error" | "warning" | "info";
 /** Highest first. */
 export const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
-/** `--fail-on` when none is given: only what lets a change around the flow fails the command. */
-export const DEFAULT_FAIL_ON: Severity = "error";
+/**
+ * `--fail-on` when none is given: warnings fail the command too, so that an audit that could not
+ * read a part (a warning) never exits 0; only notices (info) pass.
+ */
+export const DEFAULT_FAIL_ON: Severity = "warning";
 
 /** Scorecard's Branch-Protection tiers (1–5); null: beyond Scorecard, the flow's own rule. */
 export type Tier = 1 | 2 | 3 | 4 | 5 | null;
@@ -217,7 +220,7 @@ function branchFindings(config: CompiledConfig, facts: AuditFacts, b: BranchFact
     }
   }
 
-  if (b.classic.ok && b.classic.value !== null && !b.classic.value.enforceAdmins && !(b.rules.ok && b.rules.value.length > 0)) {
+  if (b.classic.ok && b.classic.value !== null && !b.classic.value.enforceAdmins) {
     out.push({ id: "admins-bypass", branch: b.branch });
   }
 
@@ -375,7 +378,7 @@ export function auditRepository(config: CompiledConfig, facts: AuditFacts): Audi
     part(`classic protection of ${b.branch}`, b.classic);
   }
   part("rulesets", facts.rulesets);
-  part("the app's webhook events", facts.appEvents);
+  // The app's events matter only under a merge queue, where merge-queue-unhandled says they are unknown.
   part("tags", facts.tags);
   part("merges into production", facts.productionMerges);
   part("hotfix backports", facts.hotfixes);
@@ -398,7 +401,7 @@ export function auditRepository(config: CompiledConfig, facts: AuditFacts): Audi
   return {
     repo: facts.repo,
     findings,
-    summary: { daysSinceSync: days, unreadable: unreadable.flatMap((u) => (u.id === "unreadable" ? [u.part] : [])) },
+    summary: { daysSinceSync: days, unreadable: findings.flatMap((u) => (u.id === "unreadable" ? [u.part] : [])) },
   };
 }
 

@@ -181,7 +181,8 @@ function branchFindings(config: CompiledConfig, facts: AuditFacts, b: BranchFact
   };
   const has = (type: string) => (rules: readonly EffectiveRuleFact[]) => rules.some((r) => r.type === type);
 
-  verdict("not-pr-only", decide(b, has("pull_request"), (p) => p.reviews !== null), { id: "not-pr-only", branch: b.branch });
+  const prOnly = decide(b, has("pull_request"), (p) => p.reviews !== null);
+  verdict("not-pr-only", prOnly, { id: "not-pr-only", branch: b.branch });
   verdict("force-push-allowed", decide(b, has("non_fast_forward"), (p) => !p.allowForcePushes), { id: "force-push-allowed", branch: b.branch });
   verdict("deletion-allowed", decide(b, has("deletion"), (p) => !p.allowDeletions), { id: "deletion-allowed", branch: b.branch });
 
@@ -209,8 +210,9 @@ function branchFindings(config: CompiledConfig, facts: AuditFacts, b: BranchFact
     );
   }
 
+  // Without pull requests there are no approvals either: not-pr-only says it once.
   const wanted = protectionRuleFor(config, b.branch)?.required_approvals ?? 0;
-  if (wanted > 0) {
+  if (wanted > 0 && prOnly !== "no") {
     const byRules = b.rules.ok ? approvalsOf(b.rules.value) : 0;
     const byClassic = b.classic.ok ? (b.classic.value?.reviews?.requiredApprovals ?? 0) : 0;
     const actual = Math.max(byRules, byClassic);

@@ -118,6 +118,26 @@ describe("branch-steward protect --rulesets", () => {
     ]);
   });
 
+  it("the tag ruleset holds: only the app creates, moves or deletes version tags; other tags stay free", async () => {
+    expect(await protect(options(), sink())).toBe(0);
+    const head = repo.branchHead("main") as string;
+    // A person cannot create a version tag …
+    expect(() => repo.tag("v2.0.0", head)).toThrow(/Cannot create ref due to creations being restricted/);
+    // … but may create any other tag.
+    expect(() => repo.tag("nightly-1", head)).not.toThrow();
+    // The app (its installation) is the ruleset's bypass actor.
+    const app = installationOctokit(twin);
+    await app.rest.git.createRef({ owner: "acme", repo: "model", ref: "refs/tags/v2.0.0", sha: head });
+    expect(repo.ref("refs/tags/v2.0.0")).toBe(head);
+    // Without the bypass, the app is refused as GitHub refuses it.
+    const tags = byName("branch-steward (version tags)") as TwinRuleset;
+    tags.bypassActors = [];
+    expect(await errorOf(app.rest.git.deleteRef({ owner: "acme", repo: "model", ref: "tags/v2.0.0" }))).toMatchObject({
+      status: 422,
+      data: { message: "Repository rule violations found\n\nCannot delete ref due to deletions being restricted.\n\n" },
+    });
+  });
+
   it("--dry-run prints the diff and writes nothing", async () => {
     const mark = twin.requests.length;
     const io = sink();

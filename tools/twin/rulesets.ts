@@ -6,6 +6,7 @@
  * Kept beside the core state (keyed by the repository and organization objects) so the rest of
  * the twin is untouched: each twin has its own world, so its own rulesets.
  */
+import { HttpError } from "./errors.js";
 import type { Account, RepoState } from "./state.js";
 
 export interface TwinRule {
@@ -119,4 +120,16 @@ export function refRuleViolation(
     if (!bypass) return `Cannot ${change === "creation" ? "create" : change === "update" ? "update" : "delete"} ref due to ${change === "creation" ? "creations" : change === "update" ? "updates" : "deletions"} being restricted.`;
   }
   return null;
+}
+
+/** GitHub's answer to a ref change an active ruleset forbids. */
+export function ruleViolation(reason: string): HttpError {
+  return new HttpError(422, `Repository rule violations found\n\n${reason}\n\n`);
+}
+
+/** Throws GitHub's 422 when an active tag ruleset forbids the change (the app bypasses as an `Integration` actor). */
+export function enforceTagRules(repo: RepoState, ref: string, change: "creation" | "update" | "deletion", appId: number | null): void {
+  if (!ref.startsWith("refs/tags/")) return;
+  const reason = refRuleViolation(repo, ref, change, appId);
+  if (reason) throw ruleViolation(reason);
 }

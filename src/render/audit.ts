@@ -125,7 +125,10 @@ export function explainFinding(f: AuditFinding, w: AuditWording): ExplainedFindi
             };
       case "tags-unprotected":
         return {
-          title: `version tags (${f.pattern}) are not protected${f.missing.length > 0 ? `: no ${f.missing.join(", ")} rule` : ": the app cannot bypass the tag rules"}`,
+          title:
+            f.missing.length > 0
+              ? `version tags (${f.pattern}) are not protected: no ${f.missing.join(", ")} rule`
+              : `version tags (${f.pattern}): the app is not a bypass actor of the tag rules`,
           meaning: f.appBypass
             ? "People can create, move or delete version tags: a release no longer proves which commit was released."
             : "The app cannot create the next version tag: releases would fail.",

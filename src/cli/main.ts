@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `branch-steward` command line (see src/cli/protect.ts). */
+/** The `branch-steward` command line: `protect` (src/cli/protect.ts) and `audit` (src/cli/audit.ts). */
 import { cli } from "./protect.js";
 
 const io = {

@@ -17,6 +17,11 @@ import { CONFIG_PATH } from "../config/schema.js";
 import { renderConfigInvalid } from "../render/config.js";
 import { errorText, httpStatus } from "../github/errors.js";
 import type { Octokit as AppOctokit, RepoRef } from "../github/types.js";
+import type { CompiledConfig } from "../config/compile.js";
+import { listRulesets, writeRuleset } from "../github/rulesets.js";
+import { desiredRulesets, diffRuleset, RULESET_NAMES, type Ruleset } from "../policy/rulesets.js";
+import { rulesetChangeText } from "../render/rulesets.js";
+import { auditCommand } from "./audit.js";
 import {
   desiredProtection,
   diffProtection,
@@ -26,16 +31,24 @@ import {
   type Protection,
 } from "../policy/protection.js";
 
-export const USAGE = `Usage: branch-steward protect --repo owner/name [--dry-run] [--app-id N] [--api-url URL]
+export const USAGE = `Usage: branch-steward protect --repo owner/name [--dry-run] [--rulesets] [--app-id N] [--api-url URL]
+       branch-steward audit --repo owner/name [--json] [--fail-on error|warning|info] [--app-id N] [--api-url URL]
 
-Apply the branch protection branch-steward's flow needs to the production and development
+protect: apply the branch protection branch-steward's flow needs to the production and development
 branches named in .github/branch-steward.yml (read from the default branch): the required
 check "branch-steward / <branch>" pinned to the app, "up to date" (strict) per up_to_date,
 the configured required approvals, no force pushes, no deletions. Other required checks and
 settings are kept. Writes only when something differs.
 
+With --rulesets, the same as repository rulesets instead of classic protection: one ruleset per
+branch (pull requests only, production merged with merge commits), and one for the version tags
+(<tag_prefix>*) that only the app may create, update or delete. Other rules and rulesets are kept.
+
+audit: check the repository against the flow and print findings (see "branch-steward audit --help").
+
 Options:
   --repo owner/name   repository to protect (required)
+  --rulesets          write repository rulesets instead of classic branch protection
   --dry-run           print the changes per branch, write nothing
   --app-id N          id of the app the check is pinned to (default: APP_ID, or GET /app)
   --api-url URL       REST API base URL (default: GITHUB_API_URL or https://api.github.com)
@@ -45,7 +58,8 @@ Authentication (first that is set):
   GITHUB_TOKEN or GH_TOKEN                  a token with administration write access
   APP_ID + PRIVATE_KEY or PRIVATE_KEY_PATH  the app itself (via the repo's installation)
 
-Exit codes: 0 done (or nothing to do), 1 API error, 2 bad usage or bad configuration.`;
+Exit codes: 0 done (or nothing to do), 1 API error (or a ruleset GitHub refused to write), 2 bad usage
+or bad configuration.`;
 
 /** Where output goes; the CLI writes to stdout/stderr, tests collect lines. */
 export interface Io {
@@ -61,6 +75,8 @@ export interface ProtectOptions {
   readonly owner: string;
   readonly repo: string;
   readonly dryRun: boolean;
+  /** Write repository rulesets instead of classic branch protection. */
+  readonly rulesets?: boolean;
   readonly auth: Auth;
   /** App the required check is pinned to; with app auth, GET /app when absent. */
   readonly appId?: number;
@@ -71,21 +87,29 @@ export interface ProtectOptions {
 
 export class UsageError extends Error {}
 
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+export const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** GitHub's own message for a failed request (`Branch not protected`), else the error's text. */
-const messageOf = (error: unknown): string => {
+export const messageOf = (error: unknown): string => {
   const data = (error as { response?: { data?: { message?: unknown } } }).response?.data;
   return typeof data?.message === "string" ? data.message : error instanceof Error ? error.message : errorText(error).trim();
 };
 
-/** Octokit for the repository, and the app id when app credentials were used. */
-async function connect(options: ProtectOptions): Promise<{ octokit: Octokit; appId: number }> {
+/** What `connect` needs: the repository, the credentials, and optionally the app id and API URL. */
+export type ConnectOptions = Pick<ProtectOptions, "owner" | "repo" | "auth" | "appId" | "apiUrl" | "Octokit">;
+
+/**
+ * Octokit for the repository, and the app id (with a token, `--app-id`; with app credentials, from
+ * GET /app when absent). `app` is the app-authenticated client when app credentials were used.
+ */
+export async function connect(options: ConnectOptions): Promise<{ octokit: Octokit; appId: number; app: Octokit | null }>;
+export async function connect(options: ConnectOptions, appIdOptional: true): Promise<{ octokit: Octokit; appId: number | null; app: Octokit | null }>;
+export async function connect(options: ConnectOptions, appIdOptional = false): Promise<{ octokit: Octokit; appId: number | null; app: Octokit | null }> {
   const OctokitClass = options.Octokit ?? Octokit;
   const base = { baseUrl: options.apiUrl ?? "https://api.github.com", log: silent, userAgent: "branch-steward-protect" };
   if (options.auth.kind === "token") {
-    if (options.appId === undefined) throw new UsageError("with a token, the app id is needed: pass --app-id or set APP_ID");
-    return { octokit: new OctokitClass({ ...base, auth: options.auth.token }), appId: options.appId };
+    if (options.appId === undefined && !appIdOptional) throw new UsageError("with a token, the app id is needed: pass --app-id or set APP_ID");
+    return { octokit: new OctokitClass({ ...base, auth: options.auth.token }), appId: options.appId ?? null, app: null };
   }
   const credentials = { appId: options.auth.appId, privateKey: options.auth.privateKey };
   const app = new OctokitClass({ ...base, authStrategy: createAppAuth, auth: credentials });
@@ -96,7 +120,7 @@ async function connect(options: ProtectOptions): Promise<{ octokit: Octokit; app
     throw error;
   });
   const octokit = new OctokitClass({ ...base, authStrategy: createAppAuth, auth: { ...credentials, installationId: installation.data.id } });
-  return { octokit, appId };
+  return { octokit, appId, app };
 }
 
 /** What the app's config loader needs from a webhook context, built from the CLI's client and `--repo`. */
@@ -146,6 +170,7 @@ export async function protect(options: ProtectOptions, io: Io): Promise<number> 
       return 2;
     }
     io.out(`${fullName}: ${result.fromFile ? CONFIG_PATH : `no ${CONFIG_PATH}, using the defaults`}; check pinned to app ${appId}`);
+    if (options.rulesets) return await protectWithRulesets(octokit, { owner, repo }, result.config, appId, options.dryRun, io);
 
     const { production, development } = result.config.branches;
     const current: Record<string, Protection | null> = {};
@@ -188,6 +213,78 @@ export async function protect(options: ProtectOptions, io: Io): Promise<number> 
   }
 }
 
+/**
+ * `--rulesets`: our rulesets (policy/rulesets.ts), each written only when it differs. A ruleset
+ * GitHub refuses to write (403, 422: an organization policy, a missing permission) is reported and
+ * the others are still applied; the exit code is then 1.
+ */
+async function protectWithRulesets(octokit: Octokit, where: RepoRef, config: CompiledConfig, appId: number, dryRun: boolean, io: Io): Promise<number> {
+  const client = octokit as unknown as AppOctokit;
+  const fullName = `${where.owner}/${where.repo}`;
+  const current = await listRulesets(client, where);
+  let pending = 0;
+  let refused = 0;
+  for (const plan of desiredRulesets(config, appId, current, fullName)) {
+    const changes = diffRuleset(plan.current, plan.desired);
+    const label = `ruleset "${plan.desired.name}" (${plan.subject})`;
+    if (changes.length === 0) {
+      io.out(`${label}: up to date, nothing to change`);
+      continue;
+    }
+    pending += changes.length;
+    if (dryRun) {
+      io.out(`${label}: would change ${changes.length} setting(s):`);
+    } else {
+      try {
+        await writeRuleset(client, where, plan.desired);
+        io.out(`${label}: changed ${changes.length} setting(s):`);
+      } catch (error) {
+        const status = httpStatus(error);
+        if (status !== 403 && status !== 422) throw error;
+        refused++;
+        io.err(`${label}: GitHub refused to write it (HTTP ${status}: ${messageOf(error)}); the other rulesets are applied`);
+        continue;
+      }
+    }
+    for (const change of changes) io.out(`  - ${rulesetChangeText(change)}`);
+  }
+  const others = current.filter((r) => !plan(r));
+  if (others.length > 0) io.out(`${others.length} other ruleset(s) left as they are: ${others.map((r) => `"${r.name}" (${r.sourceType === "Repository" ? "repository" : r.source})`).join(", ")}`);
+  if (dryRun) io.out(pending > 0 ? "dry run: nothing was written" : "dry run: nothing to write");
+  return refused > 0 ? 1 : 0;
+
+  function plan(r: Ruleset): boolean {
+    return r.sourceType === "Repository" && Object.values(RULESET_NAMES).includes(r.name);
+  }
+}
+
+/** `--app-id`, else a numeric APP_ID (an app's client id such as `Iv1.…` is not an id); throws UsageError. */
+export function appIdFrom(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const appIdText = flag ?? env.APP_ID;
+  if (flag === undefined && !/^\d+$/.test(appIdText ?? "")) return undefined;
+  const appId = Number(appIdText);
+  if (!Number.isInteger(appId) || appId <= 0) throw new UsageError(`--app-id must be a positive integer, got "${appIdText ?? ""}"`);
+  return appId;
+}
+
+/** The credentials in the environment (first that is set: a token, then the app's key); throws UsageError. */
+export function authFrom(env: Readonly<Record<string, string | undefined>>): Auth {
+  const token = env.GITHUB_TOKEN || env.GH_TOKEN;
+  if (token) return { kind: "token", token };
+  if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
+    let privateKey = env.PRIVATE_KEY;
+    if (!privateKey) {
+      try {
+        privateKey = readFileSync(env.PRIVATE_KEY_PATH as string, "utf8");
+      } catch (error) {
+        throw new UsageError(`cannot read PRIVATE_KEY_PATH: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return { kind: "app", appId: env.APP_ID, privateKey: privateKey.replace(/\\n/g, "\n") };
+  }
+  throw new UsageError("no credentials: set GITHUB_TOKEN (or GH_TOKEN), or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH");
+}
+
 /** Parse `protect` arguments and the environment into options (throws UsageError). */
 export function optionsFrom(args: readonly string[], env: Readonly<Record<string, string | undefined>>): ProtectOptions | "help" {
   let values;
@@ -197,6 +294,7 @@ export function optionsFrom(args: readonly string[], env: Readonly<Record<string
       options: {
         repo: { type: "string" },
         "dry-run": { type: "boolean", default: false },
+        rulesets: { type: "boolean", default: false },
         "app-id": { type: "string" },
         "api-url": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -211,30 +309,8 @@ export function optionsFrom(args: readonly string[], env: Readonly<Record<string
   const match = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo ?? "");
   if (!match) throw new UsageError(values.repo ? `--repo must be owner/name, got "${values.repo}"` : "--repo owner/name is required");
 
-  const appIdText = values["app-id"] ?? env.APP_ID;
-  let appId: number | undefined;
-  if (values["app-id"] !== undefined || /^\d+$/.test(appIdText ?? "")) {
-    appId = Number(appIdText);
-    if (!Number.isInteger(appId) || appId <= 0) throw new UsageError(`--app-id must be a positive integer, got "${appIdText ?? ""}"`);
-  }
-
-  const token = env.GITHUB_TOKEN || env.GH_TOKEN;
-  let auth: Auth;
-  if (token) {
-    auth = { kind: "token", token };
-  } else if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
-    let privateKey = env.PRIVATE_KEY;
-    if (!privateKey) {
-      try {
-        privateKey = readFileSync(env.PRIVATE_KEY_PATH as string, "utf8");
-      } catch (error) {
-        throw new UsageError(`cannot read PRIVATE_KEY_PATH: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    auth = { kind: "app", appId: env.APP_ID, privateKey: privateKey.replace(/\\n/g, "\n") };
-  } else {
-    throw new UsageError("no credentials: set GITHUB_TOKEN (or GH_TOKEN), or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH");
-  }
+  const appId = appIdFrom(values["app-id"], env);
+  const auth = authFrom(env);
   if (auth.kind === "token" && appId === undefined) throw new UsageError("with a token, the app id is needed: pass --app-id or set APP_ID");
 
   const apiUrl = values["api-url"] ?? env.GITHUB_API_URL;
@@ -242,19 +318,21 @@ export function optionsFrom(args: readonly string[], env: Readonly<Record<string
     owner: match[1] as string,
     repo: match[2] as string,
     dryRun: values["dry-run"] ?? false,
+    ...(values.rulesets ? { rulesets: true } : {}),
     auth,
     ...(appId !== undefined ? { appId } : {}),
     ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, "") } : {}),
   };
 }
 
-/** `branch-steward <command> …`; returns the exit code. */
+/** `branch-steward <command> …` (protect, audit); returns the exit code. */
 export async function cli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "-h" || command === "--help" || command === "help") {
     io.out(USAGE);
     return 0;
   }
+  if (command === "audit") return auditCommand(rest, env, io);
   if (command !== "protect") {
     io.err(command ? `unknown command "${command}"` : "missing command");
     io.err(USAGE);

@@ -18,6 +18,7 @@ export type { FaultKind, FaultOptions } from "./faults.js";
 export type { CheckApp, CheckRunView, CommentView, CreateRepoInput, PullView } from "./repo-handle.js";
 export { RepoHandle } from "./repo-handle.js";
 export { routeTable } from "./routes/index.js";
+export { orgRulesetsOf, refPatternMatches, rulesetStateOf, type RepoRulesetState, type TwinRuleset } from "./rulesets.js";
 export type { Latency, RequestLogEntry } from "./server.js";
 export { signPayload, type DeliveryRecord, type WebhookKnobs } from "./webhooks.js";
 

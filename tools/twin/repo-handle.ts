@@ -28,6 +28,7 @@ import { applyRefChange, commitAndPush, createRef, resolveCommit } from "./ops/r
 import { pullBaseSha } from "./serialize.js";
 import type { AppRef, BranchProtection, CheckConclusion, CheckStatus, FileMap, IssueState, Permission, RepoState, StatusState } from "./state.js";
 import { newRepoState } from "./state.js";
+import { enforceTagRules } from "./rulesets.js";
 
 export interface CreateRepoInput {
   owner: string;
@@ -156,6 +157,8 @@ export class RepoHandle {
     const object = options.annotated
       ? this.core.world.putTag({ tag: name, message: options.message ?? name, object: commit, tagger: this.core.world.signature(tagger, now(this.core)) }).sha
       : commit;
+    // A person: active tag rulesets apply (only an app listed as bypass actor gets around them).
+    enforceTagRules(this.state, `refs/tags/${name}`, "creation", null);
     createRef(this.core, this.state, `refs/tags/${name}`, object, tagger);
     return object;
   }

@@ -7,6 +7,7 @@ import { createRef, deleteRef, updateRef } from "../ops/refs.js";
 import { gitCommitJson, refJson, repoApiUrl, tagObjectJson } from "../serialize.js";
 import type { FileMap, GitSignature, RepoState } from "../state.js";
 import { nodeId } from "../state.js";
+import { enforceTagRules } from "../rulesets.js";
 
 /** `{ref}` of `/git/ref/{ref}` is `heads/x` (octokit encodes the slash; both forms accepted). */
 function refParam(ctx: RequestContext): string {
@@ -130,6 +131,7 @@ export const gitRoutes: Route[] = [
       const repo = repoParam(ctx);
       const ref = reqString(ctx.body, "ref", "Reference");
       const sha = reqString(ctx.body, "sha", "Reference");
+      enforceTagRules(repo, ref, "creation", ctx.core.app.id);
       createRef(ctx.core, repo, ref, sha, ctx.actor);
       return json(refJson(ctx.core, repo, ref, sha), 201);
     },
@@ -142,6 +144,7 @@ export const gitRoutes: Route[] = [
       const repo = repoParam(ctx);
       const ref = refParam(ctx);
       const sha = reqString(ctx.body, "sha", "Reference");
+      enforceTagRules(repo, ref, "update", ctx.core.app.id);
       updateRef(ctx.core, repo, ref, sha, optBool(ctx.body, "force") ?? false, ctx.actor);
       return json(refJson(ctx.core, repo, ref, sha));
     },
@@ -151,7 +154,9 @@ export const gitRoutes: Route[] = [
     path: "/repos/{owner}/{repo}/git/refs/{ref}",
     auth: "installation",
     handler: (ctx) => {
-      deleteRef(ctx.core, repoParam(ctx), refParam(ctx), ctx.actor);
+      const repo = repoParam(ctx);
+      enforceTagRules(repo, refParam(ctx), "deletion", ctx.core.app.id);
+      deleteRef(ctx.core, repo, refParam(ctx), ctx.actor);
       return noContent();
     },
   },

@@ -12,6 +12,7 @@ import { pullRoutes } from "./pulls.js";
 import { reactionRoutes } from "./reactions.js";
 import { releaseRoutes } from "./releases.js";
 import { repoRoutes } from "./repos.js";
+import { rulesetRoutes } from "./rulesets.js";
 
 export const routes: readonly Route[] = [
   ...appRoutes,
@@ -23,6 +24,7 @@ export const routes: readonly Route[] = [
   ...reactionRoutes,
   ...releaseRoutes,
   ...protectionRoutes,
+  ...rulesetRoutes,
 ];
 
 /** `{method, path}` pairs, as data. */

@@ -8,6 +8,12 @@ import type { RequestContext, Route } from "../http.js";
 import { json, repoParam } from "../http.js";
 import { branchTip, repoApiUrl } from "../serialize.js";
 import type { BranchProtection, ProtectionActors, RepoState } from "../state.js";
+import { rulesetStateOf } from "../rulesets.js";
+
+/** Classic protection needs admin rights (the `admin` knob of ../rulesets.ts), as on GitHub. */
+function requireAdmin(repo: RepoState): void {
+  if (!rulesetStateOf(repo).admin) throw new HttpError(403, "Resource not accessible by integration");
+}
 
 const invalid = (field: string): HttpError => validationFailed({ resource: "Request", code: "invalid", field });
 
@@ -73,6 +79,7 @@ export function protectionJson(ctx: RequestContext, repo: RepoState, branch: str
 
 function getProtection(ctx: RequestContext) {
   const repo = repoParam(ctx);
+  requireAdmin(repo);
   const branch = branchOr404(ctx, repo);
   const rules = repo.protection.get(branch);
   if (!rules) throw new HttpError(404, "Branch not protected");
@@ -111,6 +118,7 @@ function actors(value: unknown, field: string): ProtectionActors | undefined {
 
 function putProtection(ctx: RequestContext) {
   const repo = repoParam(ctx);
+  requireAdmin(repo);
   const branch = branchOr404(ctx, repo);
   const body = ctx.body;
   const rules: BranchProtection = { requiredChecks: [], strict: false };

@@ -77,10 +77,11 @@ export function conditionalRequestsPlugin(store: EtagStore | Promise<EtagStore>,
       const key = cacheKey(scope, method, parsed.url, String((parsed.headers as Headers).accept ?? ""));
       const cache = await ready;
       const entry: EtagEntry | undefined = await cache.get(key).catch(() => undefined);
-      const sent = entry ? { ...options, headers: { ...options.headers, "if-none-match": entry.etag } } : options;
+      // Inner hooks (auth, throttling, retry) are bound to this very options object: set the header on it.
+      if (entry) options.headers = { ...options.headers, "if-none-match": entry.etag };
       let response;
       try {
-        response = await request(sent);
+        response = await request(options);
       } catch (error) {
         if (entry && httpStatus(error) === 304) {
           m.conditionalRequests.inc({ result: "hit" });

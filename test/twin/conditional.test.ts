@@ -3,9 +3,12 @@
  * with no body and no Link for a matching If-None-Match, not counted against the rate limit and
  * logged as 304; the ETag is per page, per token and per Accept, and changes with the state.
  */
-import type { Octokit } from "@octokit/rest";
+import { Octokit } from "@octokit/rest";
+import { createAppAuth } from "@octokit/auth-app";
+import { withConditionalRequests } from "../../src/github/conditional-requests.js";
+import { createEtagStore } from "../../src/infra/etag-cache.js";
 import type { RepoHandle, Twin } from "../../tools/twin/index.js";
-import { installationOctokit, statusOf, twinWith } from "./helpers.js";
+import { APP_ID, appKeys, installationOctokit, quiet, statusOf, twinWith } from "./helpers.js";
 
 let twin: Twin;
 let repo: RepoHandle;
@@ -99,4 +102,21 @@ it("gives writes and errors no ETag", async () => {
   const created = await octokit.rest.issues.create({ owner, repo: name, title: "t" });
   expect(created.headers.etag).toBeUndefined();
   expect(await statusOf(octokit.rest.pulls.get({ owner, repo: name, pull_number: 999 }))).toBe(404);
+});
+
+it("with the app's plugin: a list page that fills up still shows the page that appears behind it", async () => {
+  const Conditional = withConditionalRequests(Octokit, { store: await createEtagStore({ log: { warn: () => undefined } }) });
+  const client = new Conditional({ baseUrl: twin.url, authStrategy: createAppAuth, auth: { appId: APP_ID, privateKey: appKeys().privateKey, installationId: twin.installationId }, log: quiet });
+  const sha = repo.branchHead("production") as string;
+  const refs = async () => (await client.paginate(client.rest.git.listMatchingRefs, { owner, repo: name, ref: "heads/fill/", per_page: 2 })).map((r) => r.ref);
+  repo.createBranch("fill/a", sha);
+  expect(await refs()).toEqual(["refs/heads/fill/a"]);
+  expect(await refs()).toEqual(["refs/heads/fill/a"]);
+  repo.createBranch("fill/b", sha); // page 1 is full now, with no next page
+  expect(await refs()).toEqual(["refs/heads/fill/a", "refs/heads/fill/b"]);
+  repo.createBranch("fill/c", sha); // page 1 unchanged (a 304 would have no Link): page 2 appears
+  expect(await refs()).toEqual(["refs/heads/fill/a", "refs/heads/fill/b", "refs/heads/fill/c"]);
+  // The full page was not kept, so it was asked for without an ETag: 200, then page 2.
+  const pages = twin.requests.filter((r) => /matching-refs\/heads(\/|%2F)fill/i.test(r.path)).map((r) => r.status);
+  expect(pages).toEqual([200, 304, 200, 200, 200]);
 });

@@ -31,7 +31,10 @@ export interface EtagStoreOptions {
   readonly maxBytes?: number;
   /** An entry larger than this is not stored at all, here or in Redis (default 1 MiB). */
   readonly maxEntryBytes?: number;
-  /** Lifetime of a Redis entry in seconds (default 86,400: a day). */
+  /**
+   * Lifetime of a Redis entry in seconds (default 3,600). GitHub's ETags are token-specific and
+   * an installation token lives an hour: an older entry could no longer be revalidated anyway.
+   */
   readonly ttlSeconds?: number;
   /** Longest wait for a Redis command before giving up on it (default 200 ms). */
   readonly redisTimeoutMs?: number;
@@ -39,7 +42,7 @@ export interface EtagStoreOptions {
   readonly log: Pick<Logger, "warn">;
 }
 
-export const ETAG_CACHE_DEFAULTS = { maxEntries: 5_000, maxBytes: 32 * 2 ** 20, maxEntryBytes: 2 ** 20, ttlSeconds: 86_400, redisTimeoutMs: 200 } as const;
+export const ETAG_CACHE_DEFAULTS = { maxEntries: 5_000, maxBytes: 32 * 2 ** 20, maxEntryBytes: 2 ** 20, ttlSeconds: 3_600, redisTimeoutMs: 200 } as const;
 
 const sizeOf = (key: string, entry: EtagEntry): number => Buffer.byteLength(key) + Buffer.byteLength(entry.etag) + Buffer.byteLength(entry.payload);
 

@@ -36,16 +36,6 @@ const checkWritten = (scope: nock.Scope, head: string, checks: Record<string, Re
     .post(`${R}/check-runs`, (b: Record<string, unknown>) => b.head_sha === head && ((checks[head] = b), true))
     .reply(201, { id: 1 });
 const reevaluated = () => t.logs.filter((l) => l.msg === "re-evaluated pull request");
-/** A feature PR into development that is already reported: re-evaluation reads, writes nothing. */
-function unchangedFeaturePr(scope: nock.Scope): nock.Scope {
-  return scope
-    .get(`${R}/contents/.github%2Fbranch-steward.yml`)
-    .reply(200, "comment: { enabled: true }\n", { "content-type": "application/vnd.github.raw; charset=utf-8" })
-    .get(`${R}/commits/${HEAD_SHA}/check-runs`)
-    .query({ filter: "latest", per_page: "100" })
-    .reply(200, { total_count: 0, check_runs: [] });
-}
-
 it("a status a flow requires, on a PR head, re-evaluates the open PRs it heads", async () => {
   let check: Record<string, unknown> = {};
   const scope = mockAuth().get(`${R}/pulls`).query({ state: "open", per_page: "100" }).reply(200, [openPull(7, "feature/x", "development"), { ...openPull(8, "old", "development"), state: "closed" }]);

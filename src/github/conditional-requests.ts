@@ -86,7 +86,8 @@ export function conditionalRequestsPlugin(store: EtagStore | Promise<EtagStore>,
         if (entry && httpStatus(error) === 304) {
           m.conditionalRequests.inc({ result: "hit" });
           const stored = JSON.parse(entry.payload) as StoredResponse;
-          const fresh = lowerCased((error as { response?: { headers?: Headers } }).response?.headers);
+          // The stored headers, updated by the 304's (RFC 9111 §4.3.4): the rate-limit ones above all.
+          const { "content-length": _length, ...fresh } = lowerCased((error as { response?: { headers?: Headers } }).response?.headers);
           return { ...stored, status: 200, headers: { ...stored.headers, ...fresh } } as never;
         }
         throw error;
@@ -96,7 +97,7 @@ export function conditionalRequestsPlugin(store: EtagStore | Promise<EtagStore>,
       const etag = headers.etag;
       if (response.status === 200 && etag && isPlainData(response.data) && !fullLastPage(parsed.url, response.data, headers.link)) {
         const stored: StoredResponse = { status: response.status, url: response.url, headers, data: response.data };
-        await cache.set(key, { etag, payload: JSON.stringify(stored) }).catch(() => undefined);
+        void cache.set(key, { etag, payload: JSON.stringify(stored) }).catch(() => undefined); // Redis, if any, off the request path
         m.conditionalRequests.inc({ result: "stored" });
       }
       return response;

@@ -18,6 +18,7 @@ export interface EtagEntry {
 
 export interface EtagStore {
   get(key: string): Promise<EtagEntry | undefined>;
+  /** Stored here at once; the promise settles once Redis has it too (callers need not wait). */
   set(key: string, entry: EtagEntry): Promise<void>;
   close(): Promise<void>;
 }
@@ -36,13 +37,15 @@ export interface EtagStoreOptions {
    * an installation token lives an hour: an older entry could no longer be revalidated anyway.
    */
   readonly ttlSeconds?: number;
-  /** Longest wait for a Redis command before giving up on it (default 200 ms). */
+  /** Longest wait for a Redis command before giving up on it (default 100 ms). */
   readonly redisTimeoutMs?: number;
+  /** After a Redis failure or timeout, how long to use this process's cache alone (default 30 s). */
+  readonly redisPauseMs?: number;
   readonly prefix?: string;
   readonly log: Pick<Logger, "warn">;
 }
 
-export const ETAG_CACHE_DEFAULTS = { maxEntries: 5_000, maxBytes: 32 * 2 ** 20, maxEntryBytes: 2 ** 20, ttlSeconds: 3_600, redisTimeoutMs: 200 } as const;
+export const ETAG_CACHE_DEFAULTS = { maxEntries: 5_000, maxBytes: 32 * 2 ** 20, maxEntryBytes: 2 ** 20, ttlSeconds: 3_600, redisTimeoutMs: 100, redisPauseMs: 30_000 } as const;
 
 const sizeOf = (key: string, entry: EtagEntry): number => Buffer.byteLength(key) + Buffer.byteLength(entry.etag) + Buffer.byteLength(entry.payload);
 
@@ -133,23 +136,24 @@ export async function createEtagStore(options: EtagStoreOptions): Promise<EtagSt
 
   const { Redis } = await import("ioredis");
   const client = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, commandTimeout: o.redisTimeoutMs });
-  let warned = false;
+  // A slow or failing Redis must not tax every request: after a failure it is left alone for a while.
+  let resumeAt = 0;
   const degraded = (error: unknown): undefined => {
     // One warning per outage, not one per request.
-    if (!warned) options.log.warn({ err: error }, "redis unavailable for the ETag cache; using this process's cache only");
-    warned = true;
+    if (Date.now() >= resumeAt) options.log.warn({ err: error }, `redis unavailable for the ETag cache; using this process's cache only for ${o.redisPauseMs} ms`);
+    resumeAt = Date.now() + o.redisPauseMs;
     return undefined;
   };
   client.on("error", degraded);
-  client.on("ready", () => (warned = false));
   await client.connect().catch(degraded);
   const redis = client as unknown as RedisLike;
   const prefix = options.prefix ?? "branch-steward:etag:";
+  const usable = () => Date.now() >= resumeAt;
 
   return {
     async get(key) {
       const here = local.get(key);
-      if (here) return here;
+      if (here || !usable()) return here;
       try {
         const raw = await withTimeout(redis.get(redisKeyOf(prefix, key)), o.redisTimeoutMs);
         const value: unknown = raw === null ? undefined : JSON.parse(raw);
@@ -164,6 +168,7 @@ export async function createEtagStore(options: EtagStoreOptions): Promise<EtagSt
     async set(key, entry) {
       if (!fits(key, entry)) return local.delete(key);
       local.set(key, entry);
+      if (!usable()) return;
       try {
         await withTimeout(redis.set(redisKeyOf(prefix, key), JSON.stringify({ key, ...entry }), "EX", o.ttlSeconds), o.redisTimeoutMs);
       } catch (error) {

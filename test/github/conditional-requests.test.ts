@@ -140,6 +140,9 @@ it("leaves writes and a caller's own If-None-Match alone, and keeps no answer wi
       nock(API).get(`${R}/git/matching-refs/tags%2F`).matchHeader("if-none-match", 'W/"tags"').reply(304, "", { etag: 'W/"tags"' });
       const read = (s: EtagStore) => client(7, s).rest.git.listMatchingRefs({ owner: "acme", repo: "forecast", ref: "tags/" });
       await read(a);
+      // The plugin does not wait for Redis: wait here until the entry is there.
+      const key = cacheKey("installation:7", "GET", `${API}${R}/git/matching-refs/tags%2F`, "application/vnd.github.v3+json");
+      for (let i = 0; i < 100 && !(await b.get(key)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
       expect((await read(b)).data).toEqual([{ ref: "refs/tags/v1.0.0" }]);
     } finally {
       await a.close();

@@ -8,6 +8,7 @@ import { Registry } from "prom-client";
 import { cacheKey, scopeOf, withConditionalRequests } from "../../src/github/conditional-requests.js";
 import { createEtagStore, type EtagStore } from "../../src/infra/etag-cache.js";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
+import { instrumentedOctokit } from "../../src/observability/octokit.js";
 import { redisAvailable, startRedis, type TestRedis } from "../support/redis.js";
 
 const API = "https://api.github.com";
@@ -121,6 +122,20 @@ it("leaves writes and a caller's own If-None-Match alone, and keeps no answer wi
   await octokit.rest.pulls.get({ owner: "acme", repo: "forecast", pull_number: 1 });
   await octokit.rest.pulls.get({ owner: "acme", repo: "forecast", pull_number: 1 });
   await expect(octokit.rest.pulls.get({ owner: "acme", repo: "forecast", pull_number: 2, headers: { "if-none-match": 'W/"mine"' } })).rejects.toMatchObject({ status: 304 });
+});
+
+it("installed as src/main.ts does (outermost): the request metrics count the 304 as 3xx, not an error, and keep its headroom", async () => {
+  nock(API).get(`${R}/pulls/1`).reply(200, pull(1), { etag: 'W/"a"', "x-ratelimit-remaining": "10", "x-ratelimit-resource": "core" });
+  nock(API).get(`${R}/pulls/1`).matchHeader("if-none-match", 'W/"a"').reply(304, "", { etag: 'W/"a"', "x-ratelimit-remaining": "10", "x-ratelimit-resource": "core" });
+  const C = withConditionalRequests(instrumentedOctokit(Octokit, metrics), { store, metrics });
+  const octokit = new C({ authStrategy: stubAuth, auth: { installationId: 7 }, log: quiet });
+  await octokit.rest.pulls.get({ owner: "acme", repo: "forecast", pull_number: 1 });
+  expect((await octokit.rest.pulls.get({ owner: "acme", repo: "forecast", pull_number: 1 })).data).toEqual(pull(1));
+  const requests = Object.fromEntries((await metrics.githubRequests.get()).values.map((v) => [v.labels.status, v.value]));
+  expect(requests).toEqual({ "2xx": 1, "3xx": 1 });
+  expect((await metrics.errors.get()).values).toEqual([]);
+  expect((await metrics.rateLimitRemaining.get()).values[0]?.value).toBe(10);
+  expect(await counts()).toEqual({ miss: 1, stored: 1, hit: 1 });
 });
 
 (redisAvailable() ? describe : describe.skip)("shared through Redis", () => {

@@ -42,10 +42,11 @@ type Headers = Record<string, string | number | undefined>;
 
 /** Whose data a request reads: the installation, the app (JWT), or a digest of a plain token. Never the installation token itself. */
 export function scopeOf(options: { auth?: unknown } | undefined): string {
-  const auth = options?.auth;
-  if (typeof auth === "string") return `token:${createHash("sha256").update(auth).digest("hex").slice(0, 16)}`;
-  const installationId = (auth as { installationId?: unknown } | undefined)?.installationId;
-  return typeof installationId === "number" || typeof installationId === "string" ? `installation:${installationId}` : "app";
+  const auth = options?.auth as { installationId?: unknown; token?: unknown } | string | undefined;
+  const installationId = typeof auth === "object" ? auth.installationId : undefined;
+  if (typeof installationId === "number" || typeof installationId === "string") return `installation:${installationId}`;
+  const token = typeof auth === "string" ? auth : auth?.token; // a plain token (Probot's GITHUB_TOKEN mode)
+  return typeof token === "string" ? `token:${createHash("sha256").update(token).digest("hex").slice(0, 16)}` : "app";
 }
 
 /** The cache key of a request: scope, method, full URL (query included), Accept. */

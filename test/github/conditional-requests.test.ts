@@ -78,6 +78,9 @@ it("never sends one installation's ETag with another installation's request", as
   await read(8);
   expect(scopeOf({ auth: { installationId: 7 } })).not.toBe(scopeOf({ auth: { installationId: 8 } }));
   expect(scopeOf({ auth: "ghp_secret" })).not.toContain("ghp_secret");
+  expect(scopeOf({ auth: { token: "ghp_secret" } })).toBe(scopeOf({ auth: "ghp_secret" }));
+  expect(scopeOf({ auth: { token: "ghp_other" } })).not.toBe(scopeOf({ auth: "ghp_secret" }));
+  expect(scopeOf({ auth: { appId: 1, privateKey: "k" } })).toBe("app");
 });
 
 it("keeps raw and JSON answers of one URL apart (the Accept header is part of the key)", async () => {

@@ -11,12 +11,14 @@ import type { RepoHandle } from "../../tools/twin/index.js";
 let stack: Stack;
 afterEach(async () => {
   await stack?.close();
-});
+}, 240_000);
 
 /** Requests GitHub counts against the installation's rate limit: not 304s, not the token exchange. */
 const counted = (from: number) => stack.twin.requests.slice(from).filter((r) => r.status !== 304 && !r.route?.startsWith("POST /app/"));
 const routes = (from: number) => counted(from).map((r) => r.route);
 const OPEN = 6;
+/** Generous: a loaded machine slows the app, never changes what it counts. */
+const IDLE = { timeoutMs: 90_000 };
 
 /** The seeded repository with OPEN feature PRs into development and one sync PR, all evaluated once. */
 async function repository(): Promise<{ repo: RepoHandle; sync: number }> {
@@ -27,14 +29,14 @@ async function repository(): Promise<{ repo: RepoHandle; sync: number }> {
   }
   repo.commit("development", { message: "Sync me", files: { "s.txt": "1\n" }, author: "alice" });
   const sync = repo.openPR({ head: "development", base: "production", title: "Sync", user: "carol" });
-  await stack.twin.idle();
+  await stack.twin.idle(IDLE);
   return { repo, sync };
 }
 
 async function settled<T>(action: () => T): Promise<{ from: number; result: T }> {
   const from = stack.twin.requests.length;
   const result = action();
-  await stack.twin.idle();
+  await stack.twin.idle(IDLE);
   return { from, result };
 }
 
@@ -62,7 +64,7 @@ it("a CI check no flow requires costs no counted request once the config is cach
   // check_run.completed: the config (304). check_suite.completed (a suite names none of its runs, and
   // this repository requires checks): the config and open PR list (304s) and the head's check runs, which did change.
   expect(routes(completed.from)).toEqual(["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"]);
-});
+}, 240_000);
 
 it("an unchanged PR evaluated again costs no counted request, and the first change is read at once", async () => {
   stack = await startStack();
@@ -77,11 +79,11 @@ it("an unchanged PR evaluated again costs no counted request, and the first chan
   expect(last).toMatchObject({ event: "check_run", action: "created" });
   const once = await settled(() => redeliver(last?.id));
   await once.result;
-  await stack.twin.idle();
+  await stack.twin.idle(IDLE);
   expect(routes(once.from)).toEqual(["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"]);
   const twice = await settled(() => redeliver(last?.id));
   await twice.result;
-  await stack.twin.idle();
+  await stack.twin.idle(IDLE);
   expect(routes(twice.from)).toEqual([]);
   expect(stack.twin.requests.slice(twice.from).filter((r) => r.status === 304).length).toBeGreaterThanOrEqual(4); // config, PR list, check runs, statuses, compare
 
@@ -91,9 +93,9 @@ it("an unchanged PR evaluated again costs no counted request, and the first chan
     repo.updateCheck(id, { status: "completed", conclusion: "success" });
   }
   repo.setStatus(sha, { context: "inference-tests", state: "success", creator: "carol" });
-  await stack.twin.idle();
+  await stack.twin.idle(IDLE);
   expect(ourCheck(repo, sha, "production")).toMatchObject({ status: "completed", conclusion: "success" });
-});
+}, 240_000);
 
 it("a sweep of an unchanged repository costs no counted request per repository; a change made behind its back is seen", async () => {
   stack = await startStack();
@@ -114,11 +116,11 @@ it("a sweep of an unchanged repository costs no counted request per repository; 
   expect(ourCheck(repo, sha, "production")?.conclusion).not.toBe("success");
   stack.twin.setOnline(false);
   for (const name of VALIDATION_CHECKS) repo.reportCheck(sha, { name, app: CI_APP, status: "completed", conclusion: "success" });
-  await stack.twin.idle(); // every delivery fails: the app hears nothing
+  await stack.twin.idle(IDLE); // every delivery fails: the app hears nothing
   stack.twin.setOnline(true);
   expect(ourCheck(repo, sha, "production")?.conclusion).not.toBe("success");
   const repaired = await stack.sweep(noRedelivery);
-  await stack.twin.idle();
+  await stack.twin.idle(IDLE);
   expect(repaired.checks.rewritten).toBe(1);
   expect(ourCheck(repo, sha, "production")).toMatchObject({ status: "completed", conclusion: "success" });
-});
+}, 240_000);

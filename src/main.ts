@@ -17,6 +17,7 @@
  */
 import { ProbotOctokit, run } from "probot";
 import { formatProblems, validateEnv } from "./env.js";
+import { withConditionalRequests } from "./github/conditional-requests.js";
 import { withCourtesyGate } from "./github/courtesy-gate.js";
 import app from "./index.js";
 import { createAppLogger, logOptionsFromEnv } from "./observability/log.js";
@@ -40,7 +41,7 @@ if (throttleOff) log.warn("WRITE_THROTTLE=off: GitHub writes are not spaced; use
 const Octokit = throttleOff
   ? ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { ...(o.throttle as object), enabled: false } }))
   : ProbotOctokit;
-const server = await run(app, { log, Octokit: withCourtesyGate(instrumentedOctokit(Octokit)) });
+const server = await run(app, { log, Octokit: withConditionalRequests(withCourtesyGate(instrumentedOctokit(Octokit)), { redisUrl: process.env.REDIS_URL, log }) });
 let stopping = false;
 
 async function shutdown(signal: string): Promise<void> {

@@ -45,7 +45,9 @@ export async function openPulls(octokit: Octokit, repo: RepoRef, base?: string):
 /**
  * The open PRs whose head is `sha`. `GET /commits/{sha}/pulls` only lists open PRs for commits
  * that are not on the default branch, and check payloads list no fork PRs, so list the open PRs
- * and match their head instead (one request per 100 open PRs).
+ * and match their head instead (one request per 100 open PRs). It is also the cheaper read: the
+ * list is one URL for every SHA, so with conditional requests it is a 304 (not counted) until
+ * some open PR changes, where a per-SHA URL costs a counted request for every new SHA.
  */
 export async function openPullsWithHead(octokit: Octokit, repo: RepoRef, sha: string): Promise<PullList> {
   const open = await openPulls(octokit, repo);

@@ -1,12 +1,13 @@
 /**
- * `check_run` events. created/completed (someone else's check): re-evaluate the open PRs it heads
- * and, when it is release evidence on production, refresh that release's notes. rerequested (our
+ * `check_run` events. created/completed (someone else's check): when a flow requires a check of
+ * that name, re-evaluate the open PRs it heads and, when it is release evidence on production,
+ * refresh that release's notes; any other check costs the config read alone. rerequested (our
  * check): evaluate its PRs again. One config read per event.
  */
 import type { Context } from "probot";
 import { openPullsWithHead } from "../github/pulls.js";
 import { isEvidenceCheck } from "../policy/release.js";
-import { targetOfCheck } from "../policy/evaluation.js";
+import { canChangeVerdict, targetOfCheck } from "../policy/evaluation.js";
 import { evaluateAndReport, reportPulls } from "../workflows/evaluate-and-report.js";
 import { refreshEvidence } from "../workflows/release.js";
 import { all, eventIo, parsePulls, type EventIo, type HandlerDeps } from "./event.js";
@@ -20,6 +21,7 @@ export async function onCheckRun(context: Context<"check_run.created" | "check_r
   // A check on a merge group's commit (its suite's branch is the queue branch) concludes that group.
   if (await reevaluateGroup(context, deps, run.check_suite?.head_branch, run.head_sha, `check_run ${run.name} ${context.payload.action}`)) return;
   const event = await eventIo(context, deps);
+  if (!canChangeVerdict(run.name, await event.config())) return event.io.log.debug({ check: run.name }, "ignored: no flow requires this check");
   const why = `check_run ${run.name} ${context.payload.action}`;
   const heads = async () => reportPulls(event.io, parsePulls(event.io.log, await openPullsWithHead(event.io.octokit, event.io.repo, run.head_sha)), event.config, { why });
   const evidence = context.payload.action === "completed" ? releaseEvidence(event, run) : Promise.resolve();

@@ -21,6 +21,12 @@ export interface Metrics {
   readonly verdicts: Counter<"conclusion">;
   /** REST requests to GitHub, by method and status class (`2xx`, `3xx`, `4xx`, `5xx`, `network`). */
   readonly githubRequests: Counter<"method" | "status">;
+  /**
+   * Conditional GETs (src/github/conditional-requests.ts), by result: `hit` (GitHub answered
+   * 304, not counted against the rate limit, and the stored response was served), `miss`
+   * (GitHub answered with a body: a counted request), `stored` (a response kept for next time).
+   */
+  readonly conditionalRequests: Counter<"result">;
   /** The last `x-ratelimit-remaining` seen, by `x-ratelimit-resource` (core, search, graphql, …). */
   readonly rateLimitRemaining: Gauge<"resource">;
   /** Repairs made by the reconcile sweep, by kind (e.g. `check`, `backport`, `label`, `comment`). */
@@ -84,6 +90,12 @@ export function createMetrics(registry: Registry = new Registry(), options: Metr
       name: `${METRIC_PREFIX}github_requests_total`,
       help: "GitHub REST requests, by method and status class.",
       labelNames: ["method", "status"],
+      registers,
+    }),
+    conditionalRequests: new Counter({
+      name: `${METRIC_PREFIX}github_conditional_requests_total`,
+      help: "Conditional GitHub GETs, by result: hit (304, served from the cache, not counted against the rate limit), miss (answered with a body), stored.",
+      labelNames: ["result"],
       registers,
     }),
     rateLimitRemaining: new Gauge({

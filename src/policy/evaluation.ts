@@ -16,6 +16,19 @@ export const checkName = (target: string): string => `${CHECK_PREFIX}${target}`;
 export const targetOfCheck = (name: string): string | undefined =>
   name.startsWith(CHECK_PREFIX) ? name.slice(CHECK_PREFIX.length) : undefined;
 
+/**
+ * Whether a check run or commit status named `name` can change any verdict of the repository:
+ * some flow's validation requires a check of that name (pinned to an app or not: a look-alike
+ * from another app still shows as ignored in the row). An invalid config fails every governed
+ * PR whatever its checks say, so then nothing can.
+ */
+export function canChangeVerdict(name: string, config: ConfigResult): boolean {
+  return config.ok && config.config.compiled.evidence.some((req) => req.name === name || matches(req.pattern, name));
+}
+
+/** Whether any check at all can change a verdict (a check suite names none of its runs). */
+export const anyCheckRequired = (config: ConfigResult): boolean => config.ok && config.config.compiled.evidence.length > 0;
+
 /** Adds rule rows up: any failure fails, else any pending keeps the check in progress. */
 export function conclude(rules: readonly RuleResult[]): Pick<Evaluation, "status" | "conclusion"> {
   if (rules.some((r) => r.outcome === "fail")) return { status: "completed", conclusion: "failure" };

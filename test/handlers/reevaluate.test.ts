@@ -36,20 +36,18 @@ const checkWritten = (scope: nock.Scope, head: string, checks: Record<string, Re
     .post(`${R}/check-runs`, (b: Record<string, unknown>) => b.head_sha === head && ((checks[head] = b), true))
     .reply(201, { id: 1 });
 const reevaluated = () => t.logs.filter((l) => l.msg === "re-evaluated pull request");
-/** A feature PR into development that is already reported: re-evaluation reads, writes nothing. */
-function unchangedFeaturePr(scope: nock.Scope): nock.Scope {
-  return scope
-    .get(`${R}/contents/.github%2Fbranch-steward.yml`)
-    .reply(200, "comment: { enabled: true }\n", { "content-type": "application/vnd.github.raw; charset=utf-8" })
-    .get(`${R}/commits/${HEAD_SHA}/check-runs`)
-    .query({ filter: "latest", per_page: "100" })
-    .reply(200, { total_count: 0, check_runs: [] });
-}
-
-it("a status on a PR head re-evaluates the open PRs it heads", async () => {
+it("a status a flow requires, on a PR head, re-evaluates the open PRs it heads", async () => {
   let check: Record<string, unknown> = {};
   const scope = mockAuth().get(`${R}/pulls`).query({ state: "open", per_page: "100" }).reply(200, [openPull(7, "feature/x", "development"), { ...openPull(8, "old", "development"), state: "closed" }]);
-  unchangedFeaturePr(scope)
+  scope
+    .get(`${R}/contents/.github%2Fbranch-steward.yml`)
+    .reply(200, "validation: { feature: { required: [drift-detection] } }\n", { "content-type": "application/vnd.github.raw; charset=utf-8" })
+    .get(`${R}/commits/${HEAD_SHA}/check-runs`)
+    .query({ filter: "latest", per_page: "100" })
+    .reply(200, { total_count: 0, check_runs: [] })
+    .get(`${R}/commits/${HEAD_SHA}/statuses`)
+    .query({ per_page: "100" })
+    .reply(200, [{ id: 1, context: "drift-detection", state: "success", creator: { login: "ci" }, target_url: null, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }])
     .get(`${R}/issues/7/comments`)
     .query(true)
     .reply(200, [])
@@ -60,6 +58,21 @@ it("a status on a PR head re-evaluates the open PRs it heads", async () => {
     .reply(201, {});
   await receive("status", withRepo({ ...example("status"), sha: HEAD_SHA, context: "drift-detection", state: "success" }));
   expect(check).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
+});
+
+it("a status, check run or check suite no flow requires costs the config read alone", async () => {
+  // The default config requires no check: each event reads the config (mocked once per event) and
+  // nothing else; any other request finds no mock and fails the delivery.
+  const scope = mockAuth();
+  scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).times(3).reply(200, "comment: { enabled: false }\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+  const ci = { id: 501, slug: "staging-ci" };
+  await receive("status", withRepo({ ...example("status"), sha: HEAD_SHA, context: "lint", state: "success" }));
+  const run = example("check_run", "completed");
+  await receive("check_run", withRepo({ ...run, check_run: { ...(run.check_run as object), name: "lint", head_sha: HEAD_SHA, app: ci } }));
+  const suite = example("check_suite", "completed");
+  await receive("check_suite", withRepo({ ...suite, check_suite: { ...(suite.check_suite as object), head_sha: HEAD_SHA, app: ci } }));
+  expect(scope.isDone()).toBe(true);
+  expect(reevaluated()).toEqual([]);
 });
 
 it("ignores check runs written by branch-steward itself, so its own writes never loop", async () => {

@@ -440,7 +440,8 @@ describe("check_run.completed on a released merge commit", () => {
 
   it("costs no tag reads for checks that are not evidence or not on production", async () => {
     const scope = mockAuth();
-    scope.get(`${R}/pulls`).query({ state: "open", per_page: "100" }).times(2).reply(200, []);
+    // inference-tests is required (its PRs are looked up); lint is required by no flow: the config read is all it costs.
+    scope.get(`${R}/pulls`).query({ state: "open", per_page: "100" }).reply(200, []);
     scope.get(`${R}/contents/.github%2Fbranch-steward.yml`).times(2).reply(200, CONFIG, { "content-type": "application/vnd.github.raw; charset=utf-8" });
     // One config read per event (times(2) for two events); no tag mock: a tag read would fail the test.
     await receiveRun(runPayload({ name: "lint", sha: MERGE, branch: "production" }));

@@ -141,6 +141,7 @@ describe("GET /metrics", () => {
       "webhook_duration_seconds",
       "verdicts_total",
       "github_requests_total",
+      "github_conditional_requests_total",
       "github_rate_limit_remaining",
       "sweep_fixes_total",
       "errors_total",

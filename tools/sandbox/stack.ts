@@ -8,8 +8,10 @@ import { createServer, type AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
 import { createApp, FULL_SWEEP, workLockOf } from "../../src/index.js";
+import { withConditionalRequests } from "../../src/github/conditional-requests.js";
 import { withCourtesyGate } from "../../src/github/courtesy-gate.js";
-import { appIdentity } from "../../src/github/identity.js";
+import { appIdentity, type IdentityProvider } from "../../src/github/identity.js";
+import { createEtagStore } from "../../src/infra/etag-cache.js";
 import { sweep, type SweepOptions, type SweepSummary } from "../../src/reconcile/sweep.js";
 import { createClock, startTwin, type Twin, type TwinOptions } from "../twin/index.js";
 
@@ -39,6 +41,8 @@ export interface StackOptions {
   readonly redisUrl?: string;
   /** Base of octokit's retry backoff (1000 ms in production: retries after 1 s, 4 s, 9 s). */
   readonly retryBaseMs?: number;
+  /** Conditional requests (ETags), on as in src/main.ts; off measures the app without them. */
+  readonly conditionalRequests?: boolean;
 }
 
 export function generatePrivateKey(): string {
@@ -77,13 +81,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.throttle ? {} : { throttle: { ...(o.throttle as object), enabled: false } }),
     ...(options.retryBaseMs !== undefined ? { retry: { ...(o.retry as object), retryAfterBaseValue: options.retryBaseMs } } : {}),
   }));
+  // The ETag cache, shared through Redis when the stack has one, as in src/main.ts.
+  const etags = options.conditionalRequests === false ? undefined : await createEtagStore({ redisUrl: options.redisUrl, log });
+  const Client = etags ? withConditionalRequests(withCourtesyGate(Octokit), { store: etags }) : withCourtesyGate(Octokit);
   const server = new Server({
-    Probot: Probot.defaults({ appId: SANDBOX_APP_ID, privateKey, secret: webhookSecret, baseUrl: twin.url, log, Octokit: withCourtesyGate(Octokit) }),
+    Probot: Probot.defaults({ appId: SANDBOX_APP_ID, privateKey, secret: webhookSecret, baseUrl: twin.url, log, Octokit: Client }),
     host: "127.0.0.1",
     port: await freePort(),
     log,
   });
   let probot: Probot | undefined;
+  let identity: IdentityProvider | undefined;
   // The stack's app never inherits REDIS_URL or a sweep schedule from the environment.
   const app = options.app ?? createApp({ redisUrl: options.redisUrl, sweepMinutes: 0 });
   await server.load((p, o) => {
@@ -102,11 +110,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     privateKey,
     async sweep(overrides = {}) {
       if (!probot) throw new Error("the app is not loaded");
-      return sweep(probot, appIdentity(probot), { ...FULL_SWEEP, lock: workLockOf(probot), ...overrides });
+      identity ??= appIdentity(probot); // one per app, as the app's own schedule has
+      return sweep(probot, identity, { ...FULL_SWEEP, lock: workLockOf(probot), ...overrides });
     },
     async close() {
       await server.stop();
       await twin.close();
+      await etags?.close();
     },
   };
 }

@@ -202,13 +202,20 @@ export class ApiServer {
   }
 }
 
-/** GET 200 JSON replies get a weak ETag; a matching If-None-Match turns them into 304. */
+/**
+ * GET 200 replies get a weak ETag; a matching If-None-Match turns them into a 304 with no body.
+ * As on GitHub: the ETag covers one page's body only (not its Link header), it differs per
+ * credential (GitHub's ETags are token-specific: a rotated installation token gets 200s again)
+ * and per Accept, and the 304 carries the ETag but not the page's Link or other headers.
+ */
 function withEtag(req: IncomingMessage, reply: Reply): Reply {
   if (req.method !== "GET" || reply.status !== 200) return reply;
   const body = reply.text ?? JSON.stringify(reply.body ?? null);
-  const etag = `W/"${createHash("sha1").update(body).digest("hex")}"`;
-  if (isNotModified(req, etag)) return { status: 304, headers: { ...reply.headers, etag } };
-  return { ...reply, headers: { ...reply.headers, etag } };
+  const varies = `${req.headers.authorization ?? ""}\n${req.headers.accept ?? ""}\n`;
+  const etag = `W/"${createHash("sha1").update(varies).update(body).digest("hex")}"`;
+  const vary = "Accept, Authorization, Cookie, X-GitHub-OTP";
+  if (isNotModified(req, etag)) return { status: 304, headers: { etag, vary } };
+  return { ...reply, headers: { ...reply.headers, etag, vary } };
 }
 
 function isNotModified(req: IncomingMessage, etag: string): boolean {

@@ -3,6 +3,7 @@ import type { Context } from "probot";
 import { onCheckRun, onCheckRunRerequested } from "./check-run.js";
 import { onCheckSuite, onPush, onStatus } from "./commit-signals.js";
 import type { HandlerDeps } from "./event.js";
+import { INSTALLATION_ACTIONS, INSTALLATION_REPOSITORIES_ACTIONS, onInstallation, onInstallationRepositories } from "./installation.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
 import { onPullRequestClosed } from "./pull-request-closed.js";
@@ -29,4 +30,6 @@ export const HANDLERS: readonly Route[] = [
   route(["status"], onStatus), //                                               re-evaluate heads
   route(["push"], onPush), //                                                   target moved / config changed
   route(["issue_comment.created"], onIssueComment), //                          recheck, /backport
+  route(INSTALLATION_ACTIONS, onInstallation), //                                first verdicts | forget the repositories
+  route(INSTALLATION_REPOSITORIES_ACTIONS, onInstallationRepositories), //      first verdicts | forget the repositories
 ];

@@ -88,6 +88,8 @@ export interface Twin {
   /** Handle for an existing repository (`owner/name`). */
   repo(fullName: string): RepoHandle;
   setWebhookUrl(url: string | null): void;
+  /** The base URL answers name (Link headers, `*_url` fields), e.g. a GHES proxy's `http://host/api/v3`; default the twin's own. */
+  setApiBaseUrl(url: string): void;
   /** Offline: deliveries fail (status_code 0) instead of reaching the app. */
   setOnline(online: boolean): void;
   dropNext(count: number): void;
@@ -188,6 +190,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       return new RepoHandle(core, state);
     },
     setWebhookUrl: (next) => webhooks.setUrl(next),
+    setApiBaseUrl(next) {
+      core.urls.api = next.replace(/\/+$/, "");
+    },
     setOnline: (online) => webhooks.setOnline(online),
     dropNext: (count) => webhooks.dropNext(count),
     setWebhookKnobs: (knobs) => webhooks.setKnobs(knobs),

@@ -42,22 +42,29 @@ interface InstallationPayload {
   readonly repositories_removed?: readonly PayloadRepo[];
 }
 
-const refOf = (r: PayloadRepo): RepoRef => ({ owner: r.full_name.split("/")[0] ?? "", repo: r.name });
+/** The repositories a payload lists; anything that is not `{ name, full_name: "owner/name" }` is left out. */
+function refsOf(list: unknown): RepoRef[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((r: Partial<PayloadRepo> | null) => {
+    const [owner, name] = typeof r?.full_name === "string" ? r.full_name.split("/") : [];
+    return owner && name && name === r?.name ? [{ owner, repo: name }] : [];
+  });
+}
 
 export const INSTALLATION_ACTIONS = ["installation.created", "installation.deleted", "installation.suspend"] as const;
 export const INSTALLATION_REPOSITORIES_ACTIONS = ["installation_repositories.added", "installation_repositories.removed"] as const;
 
 export async function onInstallation(context: Context<(typeof INSTALLATION_ACTIONS)[number]>, deps: HandlerDeps): Promise<void> {
   const payload = context.payload as unknown as InstallationPayload;
-  const repos = (payload.repositories ?? []).map(refOf);
+  const repos = refsOf(payload.repositories);
   if (payload.action === "created") return firstVerdicts(context, deps, repos, "installed");
-  if (payload.action === "deleted" || payload.action === "suspend") return forget(context, payload, repos);
+  if (payload.action === "deleted" || payload.action === "suspend") forget(context, payload, repos);
 }
 
 export async function onInstallationRepositories(context: Context<(typeof INSTALLATION_REPOSITORIES_ACTIONS)[number]>, deps: HandlerDeps): Promise<void> {
   const payload = context.payload as unknown as InstallationPayload;
-  await forget(context, payload, (payload.repositories_removed ?? []).map(refOf));
-  await firstVerdicts(context, deps, (payload.repositories_added ?? []).map(refOf), "added to the installation");
+  forget(context, payload, refsOf(payload.repositories_removed));
+  await firstVerdicts(context, deps, refsOf(payload.repositories_added), "added to the installation");
 }
 
 function forget(context: Context, payload: InstallationPayload, repos: readonly RepoRef[]): void {

@@ -46,8 +46,12 @@ const FORMAT = z.object({
   REDIS_URL: optional(z.url({ error: "must be a URL, e.g. redis://host:6379" })),
   ADMIN_TOKEN: optional(z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)),
   SHUTDOWN_GRACE_MS: optional(z.string().regex(/^\d+$/, "must be a number of milliseconds").transform(Number)),
-  GHE_HOST: optional(z.string()),
+  GHE_HOST: optional(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name (and port), without a scheme or path")),
   GHE_PROTOCOL: optional(z.enum(["http", "https"], { error: "must be http or https" })),
+  // The setup page (registration from app.yml): where GitHub will send webhooks, and for which organisation.
+  PUBLIC_URL: optional(z.url({ protocol: /^https?$/, error: "must be the http(s) URL the app is reachable at, e.g. https://steward.example.com" })),
+  WEBHOOK_PROXY_URL: optional(z.url({ protocol: /^https?$/, error: "must be a webhook proxy channel URL, e.g. https://smee.io/abc123" })),
+  GH_ORG: optional(z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "must be an organisation login")),
 });
 
 export interface EnvConfig {
@@ -65,6 +69,17 @@ export interface EnvConfig {
   readonly redisUrl?: string;
   readonly adminToken?: string;
   readonly shutdownGraceMs: number;
+  /** The setup page's inputs (src/setup.ts). */
+  readonly setup: SetupEnv;
+}
+
+/** What the setup page needs to register the app (see src/setup/manifest.ts). */
+export interface SetupEnv {
+  readonly publicUrl?: string;
+  readonly webhookProxyUrl?: string;
+  readonly ghOrg?: string;
+  readonly gheHost?: string;
+  readonly gheProtocol?: "http" | "https";
 }
 
 export interface EnvResult {
@@ -143,6 +158,13 @@ export function validateEnv(env: Readonly<Record<string, string | undefined>>, o
     ...(values.REDIS_URL ? { redisUrl: values.REDIS_URL } : {}),
     ...(values.ADMIN_TOKEN ? { adminToken: values.ADMIN_TOKEN } : {}),
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS ?? 8_000,
+    setup: {
+      ...(values.PUBLIC_URL ? { publicUrl: values.PUBLIC_URL } : {}),
+      ...(values.WEBHOOK_PROXY_URL ? { webhookProxyUrl: values.WEBHOOK_PROXY_URL } : {}),
+      ...(values.GH_ORG ? { ghOrg: values.GH_ORG } : {}),
+      ...(values.GHE_HOST ? { gheHost: values.GHE_HOST } : {}),
+      ...(values.GHE_PROTOCOL ? { gheProtocol: values.GHE_PROTOCOL } : {}),
+    },
   };
   return { ok: !production || problems.length === 0, problems, config };
 }

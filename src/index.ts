@@ -45,13 +45,17 @@ function adminRoutes(probot: Probot, identity: IdentityProvider, addHandler: App
   }
 }
 
+const INSTALLATION_EVENTS: ReadonlySet<string> = new Set(["installation", "installation_repositories"]);
+
 type AnyContext = { payload: unknown; name: string; id: string; log: Probot["log"] };
 
 /** Payloads without a repository or installation are malformed for us: logged and ignored, never a crash. */
 function guarded<C extends AnyContext>(handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
   return async (context) => {
     const payload = context.payload as { repository?: { name?: unknown; owner?: { login?: unknown } }; installation?: { id?: unknown } } | null;
-    const ok = typeof payload?.repository?.name === "string" && typeof payload.repository.owner?.login === "string" && typeof payload.installation?.id === "number";
+    // Installation events name their repositories in `repositories` / `repositories_added` instead.
+    const repositoryOk = INSTALLATION_EVENTS.has(context.name) || (typeof payload?.repository?.name === "string" && typeof payload.repository.owner?.login === "string");
+    const ok = repositoryOk && typeof payload?.installation?.id === "number";
     if (!ok) {
       context.log.warn({ delivery: context.id, event: context.name }, "ignored: payload without repository or installation");
       return;

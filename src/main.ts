@@ -12,9 +12,10 @@
  * The webhook endpoint itself (25 MB cap, signature, JSON object) is installed by the app
  * function (src/infra/webhook-guard.ts), so `probot run ./lib/index.js` serves the same one.
  *
- * Without APP_ID and a private key outside production, Probot serves its setup page, which
- * registers the app on GitHub from app.yml (the manifest flow) and writes `.env`.
+ * Without APP_ID and a private key outside production, it serves the setup page (src/setup/),
+ * which registers the app on GitHub from app.yml (the manifest flow) and writes `.env`.
  */
+import { existsSync } from "node:fs";
 import { ProbotOctokit, run } from "probot";
 import { formatProblems, validateEnv } from "./env.js";
 import { withConditionalRequests } from "./github/conditional-requests.js";
@@ -22,7 +23,10 @@ import { withCourtesyGate } from "./github/courtesy-gate.js";
 import app from "./index.js";
 import { createAppLogger, logOptionsFromEnv } from "./observability/log.js";
 import { instrumentedOctokit } from "./observability/octokit.js";
+import { startSetup } from "./setup/server.js";
 
+// .env (written by the setup page) counts as environment; variables already set win.
+if (existsSync(".env")) process.loadEnvFile(".env");
 const env = validateEnv(process.env);
 if (!env.ok) {
   console.error(formatProblems(env));
@@ -41,7 +45,11 @@ if (throttleOff) log.warn("WRITE_THROTTLE=off: GitHub writes are not spaced; use
 const Octokit = throttleOff
   ? ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { ...(o.throttle as object), enabled: false } }))
   : ProbotOctokit;
-const server = await run(app, { log, Octokit: withConditionalRequests(withCourtesyGate(instrumentedOctokit(Octokit)), { redisUrl: process.env.REDIS_URL, log }) });
+// Without credentials (never in production: validateEnv stopped above), our setup page registers the app.
+const setupMode = env.config.appId === undefined || !env.config.hasPrivateKey;
+const server = setupMode
+  ? await startSetup({ env: env.config.setup, log, host: env.config.host, port: env.config.port })
+  : await run(app, { log, Octokit: withConditionalRequests(withCourtesyGate(instrumentedOctokit(Octokit)), { redisUrl: process.env.REDIS_URL, log }) });
 let stopping = false;
 
 async function shutdown(signal: string): Promise<void> {

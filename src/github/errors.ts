@@ -30,3 +30,13 @@ export function isRateLimited(error: unknown): boolean {
 export function isAlreadyExists(error: unknown): boolean {
   return httpStatus(error) === 422 && /already.exists/i.test(errorText(error));
 }
+
+/**
+ * GitHub's refusal to let an app without the `workflows` permission create or update a ref whose
+ * commits change `.github/workflows/*`: "refusing to allow a GitHub App to create or update
+ * workflow `.github/workflows/x.yml` without `workflows` permission" (any status; the REST API
+ * and git pushes word it the same).
+ */
+export function isWorkflowsRefusal(error: unknown): boolean {
+  return /refusing to allow an? .{0,40}to create or update workflow/i.test(errorText(error)) || /without [`'"]?workflows?[`'"]? (permission|scope)/i.test(errorText(error));
+}

@@ -3,6 +3,7 @@ import type { Context } from "probot";
 import { onCheckRun, onCheckRunRerequested } from "./check-run.js";
 import { onCheckSuite, onPush, onStatus } from "./commit-signals.js";
 import type { HandlerDeps } from "./event.js";
+import { INSTALLATION_ACTIONS, INSTALLATION_REPOSITORIES_ACTIONS, onInstallation, onInstallationRepositories } from "./installation.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onMergeGroupChecksRequested, onMergeGroupDestroyed } from "./merge-group.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
@@ -32,4 +33,6 @@ export const HANDLERS: readonly Route[] = [
   route(["issue_comment.created"], onIssueComment), //                          recheck, /backport
   route(["merge_group.checks_requested"], onMergeGroupChecksRequested), //       the group's check
   route(["merge_group.destroyed"], onMergeGroupDestroyed), //                    nothing to write
+  route(INSTALLATION_ACTIONS, onInstallation), //                                first verdicts | forget the repositories
+  route(INSTALLATION_REPOSITORIES_ACTIONS, onInstallationRepositories), //      first verdicts | forget the repositories
 ];

@@ -110,6 +110,8 @@ export async function sweep(app: Probot, identity: IdentityProvider, options: Sw
     appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 }),
   );
   for (const installation of installations ?? []) {
+    // A suspended installation gets no token (403) and no work until it is unsuspended.
+    if (installation.suspended_at) continue;
     const reached = await isolated(summary, "installations", log, { installation: installation.id }, async () => {
       const octokit = counted(await app.auth(installation.id), counter);
       return { octokit, repos: await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 }) };

@@ -182,3 +182,36 @@ export function renderPickConflictIssue(source: number, target: string, mergeSha
     `Then open a PR into ${code(target)} and close this issue.`,
   ].join("\n");
 }
+
+/**
+ * The backport brings changes to `.github/workflows/`, and GitHub refuses an app without the
+ * `workflows` permission (app.yml does not request it, docs/permissions.md says why): the exact
+ * commands for a maintainer, whose own push is allowed.
+ */
+export function renderWorkflowsRefused(b: { readonly source: number; readonly branch: string; readonly development: string; readonly mergeCommitSha: string; readonly strategy: "merge-back" | "cherry-pick" }): string {
+  const branch = shellArg(b.branch);
+  const commands =
+    b.strategy === "merge-back"
+      ? ["git fetch origin", `git push origin ${shellArg(`${b.mergeCommitSha}:refs/heads/${b.branch}`)}`]
+      : [
+          "git fetch origin",
+          `git switch -c ${branch} ${shellArg(`origin/${b.development}`)}`,
+          `git cherry-pick -m 1 ${shellArg(b.mergeCommitSha)}   # drop "-m 1" if the commit has a single parent`,
+          `git push origin ${branch}`,
+          `gh pr create --base ${shellArg(b.development)} --head ${branch} --title ${shellArg(`Backport #${b.source} to ${b.development}`)} --body ${shellArg(`Backports #${b.source}.`)}`,
+        ];
+  const then =
+    b.strategy === "merge-back"
+      ? "Then comment `/backport` here: branch-steward finds the branch and opens the backport PR from it."
+      : `branch-steward marks this PR backported when that PR merges into ${code(b.development)}.`;
+  return [
+    BACKPORT_MARKER,
+    `⚠️ This backport changes files in ${code(".github/workflows/")}, and GitHub lets an app create such a branch only with the *Workflows* permission, which branch-steward does not request (it would let the app rewrite CI). A maintainer can push it instead:`,
+    "",
+    "```sh",
+    ...commands,
+    "```",
+    "",
+    then,
+  ].join("\n");
+}

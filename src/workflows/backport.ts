@@ -11,11 +11,11 @@ import type { CommentWrite } from "../github/comments.js";
 import { Courtesy } from "../github/courtesy.js";
 import { listLabels } from "../github/evidence.js";
 import { getPull } from "../github/pulls.js";
-import { httpStatus, isRateLimited } from "../github/errors.js";
+import { httpStatus, isRateLimited, isWorkflowsRefusal } from "../github/errors.js";
 import { lockKey } from "../infra/lock-keys.js";
 import type { PullRequestFacts } from "../model/pull-request.js";
 import { backportTrigger, nextBackportStep, type BackportSkip } from "../policy/backport.js";
-import { renderAlreadyInDevelopment, renderBackportConfigInvalid, renderBackportExists, renderBackportFailed, renderBackportFailure, renderClosedByHuman } from "../render/backport.js";
+import { renderAlreadyInDevelopment, renderBackportConfigInvalid, renderBackportExists, renderBackportFailed, renderBackportFailure, renderClosedByHuman, renderWorkflowsRefused } from "../render/backport.js";
 import { label, openBackportPr, pickOrFallBack, polite, repairExisting, sayOnSource, type BackportRun, type Repair, type Trigger } from "./backport-steps.js";
 import type { WorkflowIo } from "./io.js";
 
@@ -27,6 +27,8 @@ export type BackportResult =
   | { readonly kind: "reopened"; readonly pr: number }
   | { readonly kind: "not-needed"; readonly why: "in-development" | "empty-pick" }
   | { readonly kind: "pick-conflict"; readonly issue: number }
+  /** GitHub refused the branch: it changes workflow files and the app has no `workflows` permission. */
+  | { readonly kind: "workflows-refused"; readonly branch: string }
   | { readonly kind: "opened"; readonly pr: number; readonly created: boolean; readonly mergeable: boolean | null };
 
 export interface MarkBackportedResult {
@@ -92,7 +94,17 @@ async function runBackport(run: BackportRun, o: BackportOptions): Promise<Backpo
     return { kind: "closed-by-human", pr: step.pr.number };
   }
   if (step.step === "reopen" && (await reopen(run, step.pr.number, trigger))) return { kind: "reopened", pr: step.pr.number };
-  return bringBack(run, trigger, o);
+  try {
+    return await bringBack(run, trigger, o);
+  } catch (error) {
+    if (!isWorkflowsRefusal(error)) throw error;
+    // Retrying cannot help: the pending label keeps the sweep from retrying, and the maintainer's PR from the branch completes it.
+    io.log.warn({ err: error, branch: trigger.branch }, "GitHub refused the backport branch: it changes workflow files; a maintainer pushes it");
+    await label(run, pr.number, [config.backport.labels.pending]);
+    const strategy = config.backport.strategy === "cherry-pick" && trigger.kind !== "sync" ? "cherry-pick" : "merge-back";
+    await sayOnSource(run, pr.number, renderWorkflowsRefused({ source: pr.number, branch: trigger.branch, development: trigger.target, mergeCommitSha: trigger.mergeCommitSha, strategy }));
+    return { kind: "workflows-refused", branch: trigger.branch };
+  }
 }
 
 async function reopen(run: BackportRun, number: number, trigger: Trigger): Promise<boolean> {

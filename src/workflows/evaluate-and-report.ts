@@ -73,6 +73,12 @@ function remember(key: string): void {
   unconfirmed.add(key);
 }
 
+/** The app lost this repository (uninstalled, suspended, removed): its remembered PRs are dropped. */
+export function forgetRepository(repo: { owner: string; repo: string }): void {
+  const prefix = `${repo.owner}/${repo.repo}#`.toLowerCase();
+  for (const key of unconfirmed) if (key.startsWith(prefix)) unconfirmed.delete(key);
+}
+
 /** One evaluation per PR at a time (under `io.lock`); an identical queued run is shared. */
 export function evaluateAndReport(io: WorkflowIo, pr: PullRequestFacts, config: ConfigSource, o: { force?: boolean } = {}): Promise<ReportResult> {
   const run = async (source: ConfigSource) => report(io, pr, await configOf(source), o.force === true);

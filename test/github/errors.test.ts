@@ -1,7 +1,7 @@
 /** What a failed GitHub request means: only Octokit's RequestError has a status. */
 import { RequestError } from "@octokit/request-error";
 import nock from "nock";
-import { errorText, httpStatus, isAlreadyExists, isRateLimited } from "../../src/github/errors.js";
+import { errorText, httpStatus, isAlreadyExists, isRateLimited, isWorkflowsRefusal } from "../../src/github/errors.js";
 import { API, octokit, R, REPO, useNock } from "./nock.js";
 
 useNock();
@@ -53,5 +53,17 @@ describe("isAlreadyExists", () => {
     expect(isAlreadyExists(failed(422, { message: "Validation Failed", errors: [{ code: "custom", message: "body is too long" }] }))).toBe(false);
     expect(isAlreadyExists(failed(409, { message: "Reference already exists" }))).toBe(false);
     expect(isAlreadyExists({ status: 422, message: "Reference already exists" })).toBe(false);
+  });
+});
+
+describe("isWorkflowsRefusal", () => {
+  it("recognises GitHub's refusal of a workflow change by an app (or a token without the scope), in the message or the body", () => {
+    const app = "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission";
+    const token = "refusing to allow a Personal Access Token to create or update workflow `.github/workflows/x.yml` without `workflow` scope";
+    expect(isWorkflowsRefusal(failed(422, { message: app }))).toBe(true);
+    expect(isWorkflowsRefusal(new RequestError(app, 403, { request, response: { status: 403, url: request.url, headers: {}, data: {} } }))).toBe(true);
+    expect(isWorkflowsRefusal(failed(422, { message: token }))).toBe(true);
+    expect(isWorkflowsRefusal(failed(422, { message: "Reference already exists" }))).toBe(false);
+    expect(isWorkflowsRefusal(failed(403, { message: "Resource not accessible by integration" }))).toBe(false);
   });
 });

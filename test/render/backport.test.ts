@@ -7,6 +7,7 @@ import {
   renderConflict,
   renderPickConflictIssue,
   renderPickConflictIssueTitle,
+  renderWorkflowsRefused,
   withReleaseLine,
   type BackportBody,
 } from "../../src/render/backport.js";
@@ -86,5 +87,21 @@ describe("commands to paste", () => {
     const issue = renderPickConflictIssue(12, "it's`x`", "c".repeat(40));
     expect(issue).toContain("git switch -c 'backport/it'\\''s`x`/pr-12' 'origin/it'\\''s`x`'");
     expect(issue.split("\n").filter((l) => l.startsWith("```"))).toHaveLength(2);
+  });
+});
+
+describe("renderWorkflowsRefused", () => {
+  const sha = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+  it("merge-back: one push of the merge commit to the backport branch, then /backport", () => {
+    const text = renderWorkflowsRefused({ source: 12, branch: "backport/development/pr-12", development: "development", mergeCommitSha: sha, strategy: "merge-back" });
+    expect(text).toContain(["```sh", "git fetch origin", `git push origin ${sha}:refs/heads/backport/development/pr-12`, "```"].join("\n"));
+    expect(text).toContain("comment `/backport`");
+  });
+  it("cherry-pick: the pick on development, the push and the PR, with names from the config quoted for the shell", () => {
+    const text = renderWorkflowsRefused({ source: 12, branch: "backport/dev;rm -rf/pr-12", development: "dev;rm -rf", mergeCommitSha: sha, strategy: "cherry-pick" });
+    expect(text).toContain("git switch -c 'backport/dev;rm -rf/pr-12' 'origin/dev;rm -rf'");
+    expect(text).toContain(`git cherry-pick -m 1 ${sha}`);
+    expect(text).toContain("gh pr create --base 'dev;rm -rf' --head 'backport/dev;rm -rf/pr-12'");
+    expect(text).not.toContain("/backport`");
   });
 });

@@ -76,6 +76,37 @@ it("not-needed: development already has the merge commit", async () => {
   expect(await backport(io, hotfix(), valid, { requested: false })).toEqual({ kind: "not-needed", why: "in-development" });
 });
 
+it("workflows-refused: GitHub refuses a branch that changes workflow files; the source PR gets the maintainer's commands, once", async () => {
+  const refusal = "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission";
+  const scope = branch(nock(API), []);
+  scope
+    .get(`${R}/compare/development...${MERGE}`)
+    .query({ per_page: "100" })
+    .reply(200, { status: "ahead", base_commit: { sha: "d".repeat(40) }, ahead_by: 1, behind_by: 0, total_commits: 1, commits: [{ sha: MERGE, commit: { message: "Fix CI" } }], files: [{ filename: ".github/workflows/ci.yml" }] })
+    .get(`${R}/pulls/12/commits`)
+    .query({ per_page: "100" })
+    .reply(200, [{ sha: "e".repeat(40), commit: { message: "Fix CI" } }])
+    .post(`${R}/git/refs`, { ref: "refs/heads/backport/development/pr-12", sha: MERGE })
+    .reply(422, { message: refusal, documentation_url: "https://docs.github.com/rest/git/refs#create-a-reference", status: "422" })
+    .post(`${R}/issues/12/labels`, { labels: ["backport-pending"] })
+    .reply(200, []);
+  let said = "";
+  scope
+    .get(`${R}/issues/12/comments`)
+    .query({ per_page: "100" })
+    .reply(200, [])
+    .post(`${R}/issues/12/comments`, (b: { body: string }) => ((said = b.body), true))
+    .reply(201, { id: 1 })
+    .get(`${R}/issues/12/comments`)
+    .query({ per_page: "100" })
+    .reply(200, []);
+  const { io } = testIo();
+  expect(await backport(io, hotfix(), valid, { requested: false })).toEqual({ kind: "workflows-refused", branch: "backport/development/pr-12" });
+  expect(said).toContain("Workflows");
+  expect(said).toContain(`git push origin ${MERGE}:refs/heads/backport/development/pr-12\n`);
+  expect(said).toContain("comment `/backport`");
+});
+
 it("marked: the backport PR merged, so the source's labels flip (and a redelivery changes nothing)", async () => {
   const scope = nock(API)
     .get(`${R}/issues/12/labels`)

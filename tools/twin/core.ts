@@ -27,6 +27,8 @@ export interface Core {
   /** `<slug>[bot]`, the user the app acts as with an installation token. */
   bot: Account;
   installationId: number;
+  /** The installation's life: uninstalled (no token, not listed) or suspended (listed, no token). */
+  installation: { deleted: boolean; suspendedAt: string | null };
   options: CoreOptions;
   /** Queue a webhook for the app. `payload` is complete except for installation. */
   emit(event: string, payload: Record<string, unknown>): void;

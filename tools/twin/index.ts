@@ -5,12 +5,13 @@
 import { publicKeyFromPrivate, TokenStore } from "./auth.js";
 import { createClock, type Clock } from "./clock.js";
 import type { Core } from "./core.js";
+import { changeRepositories, install, suspend, uninstall } from "./installation.js";
 import { FaultInjector, type FaultKind, type FaultOptions } from "./faults.js";
 import { compileRoutes } from "./http.js";
 import { createRepoHandle, RepoHandle, type CreateRepoInput } from "./repo-handle.js";
 import { routes } from "./routes/index.js";
 import { ApiServer, type Latency, type RequestLogEntry } from "./server.js";
-import { World, type AppRef } from "./state.js";
+import { World, type Account, type AppRef } from "./state.js";
 import { WebhookDispatcher, type DeliveryRecord, type WebhookKnobs } from "./webhooks.js";
 
 export { createClock, type Clock } from "./clock.js";
@@ -50,6 +51,19 @@ export interface TwinOptions {
   mergeableNullReads?: number;
 }
 
+export interface InstallationControl {
+  /** `installation.created` with these repositories (`owner/name`), by `sender` (default: the owner of the first). */
+  install(fullNames: readonly string[], sender?: string): void;
+  /** `installation_repositories.added`. */
+  addRepositories(fullNames: readonly string[], sender?: string): void;
+  /** `installation_repositories.removed`. */
+  removeRepositories(fullNames: readonly string[], sender?: string): void;
+  /** `installation.deleted`: the installation is gone (not listed, no tokens). */
+  uninstall(sender?: string): void;
+  /** `installation.suspend` / `installation.unsuspend`. */
+  suspend(suspended?: boolean, sender?: string): void;
+}
+
 export interface IdleOptions {
   /** Give up after this long (default 10000 ms). */
   timeoutMs?: number;
@@ -70,9 +84,13 @@ export interface Twin {
   /** `METHOD /path` of requests no route matched. */
   readonly unhandled: readonly string[];
   createRepo(input: CreateRepoInput): RepoHandle;
+  /** The installation's life, with GitHub's webhooks (create repositories with `installed: false` first to install them later). */
+  readonly installation: InstallationControl;
   /** Handle for an existing repository (`owner/name`). */
   repo(fullName: string): RepoHandle;
   setWebhookUrl(url: string | null): void;
+  /** The base URL answers name (Link headers, `*_url` fields), e.g. a GHES proxy's `http://host/api/v3`; default the twin's own. */
+  setApiBaseUrl(url: string): void;
   /** Offline: deliveries fail (status_code 0) instead of reaching the app. */
   setOnline(online: boolean): void;
   dropNext(count: number): void;
@@ -119,6 +137,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     app,
     bot: world.account(`${slug}[bot]`, "Bot"),
     installationId,
+    installation: { deleted: false, suspendedAt: null },
     options: { mergeableNullReads: options.mergeableNullReads ?? 0 },
     emit: (event, payload) => webhooks.enqueue(event, payload),
   };
@@ -140,6 +159,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const url = await server.listen(options.port ?? 0);
   core.urls.api = url;
 
+  /** Who clicked: a user (an organisation's login stands for its admin `<org>-admin`). */
+  const senderOf = (login: string | undefined): Account => {
+    const name = login ?? "octocat";
+    const existing = world.accounts.get(name.toLowerCase());
+    return existing && existing.type === "User" ? existing : world.account(existing?.type === "Organization" ? `${name}-admin` : name, "User");
+  };
   const busy = () => webhooks.busy || server.inflight > 0;
   const activity = () => webhooks.activity + server.activity;
 
@@ -152,6 +177,13 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     deliveries: webhooks.deliveries,
     unhandled: server.unhandled,
     createRepo: (input) => createRepoHandle(core, input),
+    installation: {
+      install: (fullNames, sender) => install(core, fullNames, senderOf(sender ?? fullNames[0]?.split("/")[0])),
+      addRepositories: (fullNames, sender) => changeRepositories(core, { add: fullNames }, senderOf(sender ?? fullNames[0]?.split("/")[0])),
+      removeRepositories: (fullNames, sender) => changeRepositories(core, { remove: fullNames }, senderOf(sender ?? fullNames[0]?.split("/")[0])),
+      uninstall: (sender) => uninstall(core, senderOf(sender)),
+      suspend: (suspended = true, sender) => suspend(core, suspended, senderOf(sender)),
+    },
     repo(fullName) {
       const [owner, name] = fullName.split("/");
       const state = world.repo(owner ?? "", name ?? "");
@@ -159,6 +191,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       return new RepoHandle(core, state);
     },
     setWebhookUrl: (next) => webhooks.setUrl(next),
+    setApiBaseUrl(next) {
+      core.urls.api = next.replace(/\/+$/, "");
+    },
     setOnline: (online) => webhooks.setOnline(online),
     dropNext: (count) => webhooks.dropNext(count),
     setWebhookKnobs: (knobs) => webhooks.setKnobs(knobs),

@@ -1,7 +1,7 @@
 /** `/app/...` (JWT) and installation routes, including the webhook delivery log. */
 import { isoSeconds } from "../clock.js";
 import type { Core } from "../core.js";
-import { notFound } from "../errors.js";
+import { HttpError, notFound } from "../errors.js";
 import type { Route } from "../http.js";
 import { intParam, json } from "../http.js";
 import { appJson, appPermissions, repoJson, userJson } from "../serialize.js";
@@ -9,7 +9,7 @@ import { nodeId } from "../state.js";
 import type { DeliveryRecord } from "../webhooks.js";
 
 /** The single installation (covers every repository created with `installed: true`). */
-function installationJson(core: Core): Record<string, unknown> {
+export function installationJson(core: Core): Record<string, unknown> {
   const first = [...core.world.repos.values()].find((r) => r.installed);
   const account = first?.owner ?? core.app.owner;
   return {
@@ -31,13 +31,13 @@ function installationJson(core: Core): Record<string, unknown> {
     single_file_name: null,
     has_multiple_single_files: false,
     single_file_paths: [],
-    suspended_by: null,
-    suspended_at: null,
+    suspended_by: core.installation.suspendedAt ? userJson(core, account) : null,
+    suspended_at: core.installation.suspendedAt,
   };
 }
 
 function installationParam(core: Core, id: number): void {
-  if (id !== core.installationId) throw notFound();
+  if (id !== core.installationId || core.installation.deleted) throw notFound();
 }
 
 function deliverySummary(d: DeliveryRecord): Record<string, unknown> {
@@ -59,7 +59,7 @@ function deliverySummary(d: DeliveryRecord): Record<string, unknown> {
 
 export const appRoutes: Route[] = [
   { method: "GET", path: "/app", auth: "app", handler: ({ core }) => json(appJson(core, core.app)) },
-  { method: "GET", path: "/app/installations", auth: "app", handler: ({ core }) => json([installationJson(core)]) },
+  { method: "GET", path: "/app/installations", auth: "app", handler: ({ core }) => json(core.installation.deleted ? [] : [installationJson(core)]) },
   {
     method: "GET",
     path: "/app/installations/{installation_id}",
@@ -75,6 +75,7 @@ export const appRoutes: Route[] = [
     auth: "app",
     handler: (ctx) => {
       installationParam(ctx.core, intParam(ctx, "installation_id"));
+      if (ctx.core.installation.suspendedAt) throw new HttpError(403, "This installation has been suspended");
       const { token, expiresAt } = ctx.services.tokens.issue(ctx.core.installationId);
       // Requested `repositories`/`permissions` narrowing is accepted but not enforced.
       return json({ token, expires_at: isoSeconds(expiresAt), permissions: appPermissions(), repository_selection: "selected" }, 201);

@@ -24,8 +24,14 @@ const locks = new WeakMap<Probot, WorkLock>();
 /** The work lock the app function created for this Probot instance (the sweep shares it). */
 export const workLockOf = (probot: Probot): WorkLock | undefined => locks.get(probot);
 
+/** The sweep's options for this app: its work lock, and its queue's failed jobs to run again. */
+export function sweepOptionsOf(probot: Probot): SweepOptions {
+  const queue = queues.get(probot);
+  return { ...FULL_SWEEP, lock: locks.get(probot), ...(queue ? { rerunFailedJobs: () => queue.rerunFailed() } : {}) };
+}
+
 export function sweepNow(probot: Probot, identity: IdentityProvider) {
-  return sweep(probot, identity, { ...FULL_SWEEP, lock: locks.get(probot) });
+  return sweep(probot, identity, sweepOptionsOf(probot));
 }
 
 /** `POST /admin/reconcile` (Bearer ADMIN_TOKEN): run a sweep now and answer its summary. */
@@ -134,7 +140,14 @@ async function createJobQueue(probot: Probot, deps: HandlerDeps, redisUrl: strin
       probot.log.error({ ...describeJob(job.data), err: error }, "job failed every attempt; the reconcile sweep repairs what it would have done");
     },
   };
-  const queue = redisUrl ? await createBullQueue({ ...options, redisUrl }) : createMemoryQueue(options);
+  const created = redisUrl ? await createBullQueue({ ...options, redisUrl }) : createMemoryQueue(options);
+  const queue: JobQueue<Work> = {
+    ...created,
+    close: (graceMs) => {
+      openQueues.delete(queue);
+      return created.close(graceMs);
+    },
+  };
   queues.set(probot, queue);
   openQueues.add(queue);
   return queue;
@@ -153,9 +166,7 @@ export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => a
     for (const route of HANDLERS) probot.on([...route.events], guarded((context) => route.run(context, { identity, lock })));
   } else {
     // Work leaves the request path: a verified delivery becomes a job, and the endpoint answers.
-    let queue: JobQueue<Work> | undefined;
     const enqueue = async (work: ReturnType<typeof deliveryJob>) => {
-      if (!queue) throw new Error("the job queue is not ready");
       await queue.enqueue(work);
       metrics.jobs.inc({ kind: work.data.kind, outcome: "enqueued" });
     };
@@ -166,7 +177,7 @@ export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => a
         for (const job of evaluateJobs(target, pulls, config, why)) await enqueue(job);
       },
     };
-    queue = await createJobQueue(probot, deps, redisUrl, appOptions.queue ?? {});
+    const queue = await createJobQueue(probot, deps, redisUrl, appOptions.queue ?? {});
     const events = [...new Set(HANDLERS.flatMap((route) => route.events))];
     probot.on(events, guarded((context) => enqueue(deliveryJob(context))));
   }

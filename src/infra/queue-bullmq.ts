@@ -15,7 +15,7 @@
  */
 import type { Job as BullJob } from "bullmq";
 import { KeyedLock } from "./keyed-lock.js";
-import { QUEUE_DEFAULTS, type Job, type JobQueue, type QueueOptions } from "./queue.js";
+import { FAILED_KEPT, QUEUE_DEFAULTS, type Job, type JobQueue, type QueueOptions } from "./queue.js";
 
 export const QUEUE_PREFIX = "branch-steward:queue";
 export const QUEUE_NAME = "jobs";
@@ -54,6 +54,7 @@ export async function createBullQueue<T>(options: BullQueueOptions<T>): Promise<
   const attempts = options.attempts ?? QUEUE_DEFAULTS.attempts;
   const concurrency = options.concurrency ?? QUEUE_DEFAULTS.concurrency;
   const prefix = options.prefix ?? QUEUE_PREFIX;
+  const lockMs = options.lockMs ?? 30_000;
   // BullMQ's workers block on Redis: no per-request retry limit on their connections.
   const connections: InstanceType<typeof Redis>[] = [];
   const connect = () => {
@@ -69,7 +70,7 @@ export async function createBullQueue<T>(options: BullQueueOptions<T>): Promise<
       attempts,
       backoff: { type: "exponential", delay: options.backoffMs ?? QUEUE_DEFAULTS.backoffMs },
       removeOnComplete: true,
-      removeOnFail: { count: 1000, age: 7 * 24 * 3600 },
+      removeOnFail: { count: FAILED_KEPT, age: 7 * 24 * 3600 },
     },
   });
   const keys = new KeyedLock();
@@ -92,7 +93,7 @@ export async function createBullQueue<T>(options: BullQueueOptions<T>): Promise<
         }),
       );
     },
-    { connection: connect(), prefix, concurrency: concurrency * 4, lockDuration: options.lockMs ?? 30_000, maxStalledCount: 1 },
+    { connection: connect(), prefix, concurrency: concurrency * 4, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 1 },
   );
   worker.on("completed", () => counts.completed++);
   worker.on("failed", (job: BullJob<Job<T>> | undefined, error: Error) => {
@@ -122,18 +123,29 @@ export async function createBullQueue<T>(options: BullQueueOptions<T>): Promise<
       while ((await pending()) > 0) await new Promise((resolve) => setTimeout(resolve, 25));
     },
     counts: () => ({ ...counts, waiting: 0, active }),
+    async rerunFailed(max = FAILED_KEPT) {
+      const jobs = await queue.getFailed(0, max - 1);
+      let n = 0;
+      for (const job of jobs) {
+        // Another replica's sweep may have taken it first.
+        if (await job.retry("failed", { resetAttemptsMade: true }).then(() => true, () => false)) n++;
+      }
+      return n;
+    },
     pending,
     async close(graceMs = 10_000) {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), graceMs)));
+      const within = <R>(work: Promise<R>, ms: number) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
+        return Promise.race([work, late]).finally(() => clearTimeout(timer));
+      };
       // Waits for running jobs; queued ones stay in Redis for the other replicas or the next start.
-      const outcome = await Promise.race([worker.close(), deadline]);
-      clearTimeout(timer);
-      const left = active;
-      if (outcome === "late") await worker.close(true).catch(() => undefined);
-      await queue.close().catch(() => undefined);
-      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
-      return outcome === "late" ? left : 0;
+      const outcome = await within(worker.close(), graceMs);
+      const left = outcome === "late" ? active : 0;
+      if (outcome === "late") void worker.close(true).catch(() => undefined); // their locks expire: another replica reruns them
+      await within(queue.close().catch(() => undefined), 1_000);
+      for (const connection of connections) connection.disconnect();
+      return left;
     },
   };
 }

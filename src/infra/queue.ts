@@ -46,6 +46,11 @@ export interface JobQueue<T> {
   /** Resolves when nothing is waiting, running or scheduled for a retry (for tests and shutdown). */
   idle(): Promise<void>;
   counts(): QueueCounts;
+  /**
+   * The sweep's first step: jobs that failed every attempt (at most `max`, oldest first) are
+   * queued again with fresh attempts. Returns how many.
+   */
+  rerunFailed(max?: number): Promise<number>;
   /** Jobs not finished yet: what `idle()` waits for (for the twin's idle probe). */
   pending(): Promise<number>;
   /**
@@ -72,6 +77,8 @@ export interface QueueOptions<T> {
 }
 
 export const QUEUE_DEFAULTS = { concurrency: 8, attempts: 5, backoffMs: 1_000 } as const;
+/** Jobs that failed every attempt, kept for the sweep to run again. */
+export const FAILED_KEPT = 1_000;
 
 /** Exponential backoff: `base`, 2·base, 4·base, … after the 1st, 2nd, 3rd failed attempt. */
 export const backoffDelay = (base: number, failedAttempts: number): number => base * 2 ** Math.max(0, failedAttempts - 1);
@@ -94,6 +101,7 @@ export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
   const running = new Set<Promise<void>>();
   const waiters: (() => void)[] = [];
   const counts = { enqueued: 0, completed: 0, retried: 0, failed: 0 };
+  const failed: Job<T>[] = [];
   let waiting = 0;
   let closed = false;
 
@@ -132,6 +140,8 @@ export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
       } catch (error) {
         if (last || closed) {
           counts.failed++;
+          if (failed.length >= FAILED_KEPT) failed.shift();
+          failed.push(job);
           options.onFailed?.(job, error);
         } else {
           counts.retried++;
@@ -177,6 +187,15 @@ export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
     },
     idle,
     counts: () => ({ ...counts, waiting, active: active() }),
+    async rerunFailed(max = FAILED_KEPT) {
+      if (closed) return 0;
+      const again = failed.splice(0, max);
+      for (const job of again) {
+        waiting++;
+        add({ job, attempt: 0 });
+      }
+      return again.length;
+    },
     pending: async () => waiting + active(),
     async close(graceMs = 10_000) {
       closed = true;

@@ -19,6 +19,8 @@ export interface SweepOptions {
   readonly reconcilers?: readonly Reconciler[];
   /** The app's work lock, so a sweep and a webhook never work on the same PR or release at once. */
   readonly lock?: Pick<WorkLock, "run">;
+  /** Queues again the jobs that failed every attempt (the job queue's `rerunFailed`); returns how many. */
+  readonly rerunFailedJobs?: () => Promise<number>;
 }
 
 /** Where a sweep failure happened; each is counted, logged and retried by the next sweep. */
@@ -26,6 +28,8 @@ export type SweepFailure = "redeliveries" | "installations" | "repositories" | "
 
 export interface SweepSummary {
   redeliveries: { failed: number; redelivered: number; exhausted: number };
+  /** Queue jobs that had failed every attempt, queued again by this sweep. */
+  jobs: { rerun: number };
   /** `deferred`: governed open PRs beyond `maxPullsPerRepo`, left for a later sweep or event. */
   checks: { evaluated: number; rewritten: number; deferred: number };
   backports: { missing: number; fixed: number; unresolved: number; oldestUnresolvedSeconds: number };

@@ -76,6 +76,7 @@ async function reconcileRepo(octokit: Octokit, where: { repo: RepoRef; htmlUrl: 
 export function emptySummary(): SweepSummary {
   return {
     redeliveries: { failed: 0, redelivered: 0, exhausted: 0 },
+    jobs: { rerun: 0 },
     checks: { evaluated: 0, rewritten: 0, deferred: 0 },
     backports: { missing: 0, fixed: 0, unresolved: 0, oldestUnresolvedSeconds: 0 },
     extra: { found: 0, fixed: 0 },
@@ -95,6 +96,10 @@ export async function sweep(app: Probot, identity: IdentityProvider, options: Sw
   const me = await identity();
   const appOctokit = counted(await app.auth(), counter);
 
+  if (options.rerunFailedJobs) {
+    summary.jobs.rerun = (await isolated(summary, "redeliveries", log, { phase: "rerun failed jobs" }, options.rerunFailedJobs)) ?? 0;
+    if (summary.jobs.rerun) log.info({ jobs: summary.jobs.rerun }, "sweep: queued again the jobs that had failed every attempt");
+  }
   const attempts = await isolated(summary, "redeliveries", log, { phase: "list deliveries" }, () => listDeliveries(appOctokit, now.getTime() - options.windowMs));
   const plan = planRedeliveries(attempts ?? [], now, { windowMs: options.windowMs, max: options.maxRedeliveries, maxAttempts: options.maxAttemptsPerDelivery });
   Object.assign(summary.redeliveries, { failed: plan.failed, exhausted: plan.exhausted });

@@ -10,6 +10,7 @@ import { HANDLERS } from "./handlers/index.js";
 import { deliveryJob, describeJob, evaluateJobs, jobRunner, type Work } from "./handlers/jobs.js";
 import { createBullQueue } from "./infra/queue-bullmq.js";
 import { createMemoryQueue, type JobQueue, type QueueOptions } from "./infra/queue.js";
+import { createMemoryCoordinator, createRedisCoordinator, roundOf } from "./infra/sweep-coordinator.js";
 import { guardWebhooks } from "./infra/webhook-guard.js";
 import { createWorkLock, type WorkLock } from "./infra/work-lock.js";
 import { requireAdminToken } from "./observability/admin.js";
@@ -183,7 +184,17 @@ export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => a
   }
   adminRoutes(probot, identity, options?.addHandler);
   const interval = appOptions.sweepMinutes ?? sweepInterval();
-  if (interval > 0) scheduleSweeps(() => sweepNow(probot, identity), interval, probot.log);
+  if (interval > 0) {
+    // One sweep per cluster and interval: replicas sharing REDIS_URL share each round (src/infra/sweep-coordinator.ts).
+    const intervalMs = interval * 60_000;
+    const coordinator = redisUrl ? await createRedisCoordinator({ redisUrl, ttlMs: intervalMs }) : createMemoryCoordinator();
+    scheduleSweeps(
+      // The start-up sweep has a round of its own: replicas that start together (a deploy) share it.
+      (when) => sweep(probot, identity, { ...sweepOptionsOf(probot), cluster: { coordinator, round: `${when}-${roundOf(Date.now(), intervalMs)}` } }),
+      interval,
+      probot.log,
+    );
+  }
 };
 
 export default createApp();

@@ -81,7 +81,7 @@ function sweepInterval(): number {
 
 /** The job queue's knobs (see src/infra/queue.ts for the defaults). */
 export interface QueueSettings {
-  /** Concurrent jobs per installation per process (default 8). */
+  /** Concurrent jobs per installation per process (default 16: each runs its requests one after another, well within GitHub's 100 concurrent requests). */
   readonly concurrency?: number;
   /** Attempts per job (default 5). */
   readonly attempts?: number;

@@ -64,7 +64,7 @@ export type Runner<T> = (data: T, attempt: { readonly number: number; readonly l
 
 export interface QueueOptions<T> {
   readonly run: Runner<T>;
-  /** Concurrent jobs per group (installation) in this process. Default 8. */
+  /** Concurrent jobs per group (installation) in this process. Default 16. */
   readonly concurrency?: number;
   /** Attempts per job, the first included. Default 5. */
   readonly attempts?: number;
@@ -76,7 +76,7 @@ export interface QueueOptions<T> {
   readonly onRetry?: (job: Job<T>, error: unknown, delayMs: number) => void;
 }
 
-export const QUEUE_DEFAULTS = { concurrency: 8, attempts: 5, backoffMs: 1_000 } as const;
+export const QUEUE_DEFAULTS = { concurrency: 16, attempts: 5, backoffMs: 1_000 } as const;
 /** Jobs that failed every attempt, kept for the sweep to run again. */
 export const FAILED_KEPT = 1_000;
 

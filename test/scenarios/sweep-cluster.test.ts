@@ -4,7 +4,7 @@
  * off when the installation's remaining rate limit runs low, leaving the budget to events.
  */
 import { pino } from "pino";
-import { Probot } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import { appIdentity } from "../../src/github/identity.js";
 import { createMemoryCoordinator, createRedisCoordinator, type SweepCoordinator } from "../../src/infra/sweep-coordinator.js";
 import { DEFAULT_SWEEP, sweep, type SweepSummary } from "../../src/reconcile/sweep.js";
@@ -27,9 +27,12 @@ function seed(s: Stack): void {
   }
 }
 
+/** Probot spaces writes a second apart; the twin has no secondary limits to protect (as in the sandbox stack). */
+const unthrottled = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { ...(o.throttle as object), enabled: false } }));
+
 /** A replica of the app: its own Probot against the same twin (a sweep needs nothing else). */
 function replica(s: Stack): Probot {
-  return new Probot({ appId: SANDBOX_APP_ID, privateKey: s.privateKey, baseUrl: s.twin.url, log: pino({ level: "silent" }) });
+  return new Probot({ appId: SANDBOX_APP_ID, privateKey: s.privateKey, baseUrl: s.twin.url, log: pino({ level: "silent" }), Octokit: unthrottled });
 }
 
 /** Counted requests (access tokens aside) that `work` made against the twin. */

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { pino } from "pino";
-import { Probot } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import { appIdentity } from "../../src/github/identity.js";
 import { createMemoryCoordinator, type SweepCoordinator } from "../../src/infra/sweep-coordinator.js";
 import { DEFAULT_SWEEP, sweep, type SweepSummary } from "../../src/reconcile/sweep.js";
@@ -164,9 +164,12 @@ async function latencySection(): Promise<void> {
   }
 }
 
+/** Probot spaces writes a second apart; the twin has no secondary limits to protect (as in the sandbox stack). */
+const unthrottled = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { ...(o.throttle as object), enabled: false } }));
+
 /** A replica for sweeps: its own Probot against the twin (a sweep needs nothing else). */
 function replica(twin: Twin, privateKey: string): Probot {
-  return new Probot({ appId: SANDBOX_APP_ID, privateKey, baseUrl: twin.url, log: pino({ level: "silent" }) });
+  return new Probot({ appId: SANDBOX_APP_ID, privateKey, baseUrl: twin.url, log: pino({ level: "silent" }), Octokit: unthrottled });
 }
 
 const identities = new WeakMap<Probot, ReturnType<typeof appIdentity>>();
@@ -202,7 +205,9 @@ async function sweepSection(repos = 10, pulls = 10): Promise<void> {
     await twin.idle({ timeoutMs: 60_000 });
     twin.setOnline(true);
     const replicas = [0, 1, 2].map(() => replica(twin, system.privateKey));
-    for (const p of replicas) await sweepAs(p, createMemoryCoordinator(), "converge"); // first writes; each replica learns who it is
+    await sweepAs(replicas[0] as Probot, createMemoryCoordinator(), "converge"); // the first sweep writes every verdict
+    for (const p of replicas) identities.set(p, identities.get(p) ?? appIdentity(p));
+    for (const p of replicas) await identities.get(p)?.(); // each replica asks who it is once per process
     const shared = createMemoryCoordinator();
     let from = twin.requests.length;
     const one = await sweepAs(replicas[0] as Probot, shared, "one");

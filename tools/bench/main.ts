@@ -116,12 +116,12 @@ async function measure(label: string, app: ApplicationFunction | undefined, kind
       repo.commit(`feature/bench-${i}`, { message: `Bench ${i}`, files: { [`bench/${i}.txt`]: `${i}\n` }, author: "alice", from: "development" });
       return repo.openPR({ head: `feature/bench-${i}`, base: "development", title: `Bench ${i}`, user: "alice" });
     });
-    await stack.twin.idle();
+    await stack.twin.idle({ timeoutMs: 120_000 });
     stack.twin.setOnline(true);
     let bodies = await payloads(stack, prs);
     if (!cold) {
       await send(stack, bodies); // the first evaluation writes the check and the comment
-      await stack.twin.idle();
+      await stack.twin.idle({ timeoutMs: 120_000 });
       if (!distinct) bodies = Array.from({ length: EVENTS }, () => bodies[0] as string);
     }
     const before = stack.twin.requests.length;
@@ -147,7 +147,8 @@ async function measure(label: string, app: ApplicationFunction | undefined, kind
   }
 }
 
-await scaleSections({ rssEvents: arg("rss-events", 10_000) });
+await scaleSections({ rssEvents: arg("rss-events", 10_000), only: process.argv.includes("--only-scale") });
+if (process.argv.includes("--only-scale")) process.exit(0);
 
 const results: Result[] = [];
 for (const [label, app, kind] of [

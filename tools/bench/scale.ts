@@ -183,6 +183,7 @@ function sweepAs(probot: Probot, coordinator: SweepCoordinator, round: string): 
 async function idleSweepCost(system: System): Promise<string> {
   const probot = replica(system.twin, system.privateKey);
   await sweepAs(probot, createMemoryCoordinator(), "first");
+  await system.twin.idle({ timeoutMs: 240_000, quietMs: 100 }); // the app's jobs for what the first sweep wrote
   const from = system.twin.requests.length;
   const summary = await sweepAs(probot, createMemoryCoordinator(), "idle");
   return `${counted(system.twin, from).length} counted requests, ${summary.checks.evaluated} PRs evaluated, ${summary.checks.rewritten} rewritten`;
@@ -208,6 +209,7 @@ async function sweepSection(repos = 10, pulls = 10): Promise<void> {
     await sweepAs(replicas[0] as Probot, createMemoryCoordinator(), "converge"); // the first sweep writes every verdict
     for (const p of replicas) identities.set(p, identities.get(p) ?? appIdentity(p));
     for (const p of replicas) await identities.get(p)?.(); // each replica asks who it is once per process
+    await twin.idle({ timeoutMs: 240_000, quietMs: 100 }); // the app's jobs for what the first sweep wrote
     const shared = createMemoryCoordinator();
     let from = twin.requests.length;
     const one = await sweepAs(replicas[0] as Probot, shared, "one");
@@ -289,8 +291,9 @@ async function installationToken(system: System): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-export async function scaleSections(options: { rssEvents: number }): Promise<void> {
-  await latencySection();
-  await sweepSection();
-  await rssSection(options.rssEvents);
+export async function scaleSections(options: { rssEvents: number; only?: boolean }): Promise<void> {
+  const skip = new Set(process.argv.filter((a) => a.startsWith("--skip-")).map((a) => a.slice("--skip-".length)));
+  if (!skip.has("latency")) await latencySection();
+  if (!skip.has("sweep")) await sweepSection();
+  if (!skip.has("rss")) await rssSection(options.rssEvents);
 }

@@ -83,10 +83,14 @@ export const FAILED_KEPT = 1_000;
 /** Exponential backoff: `base`, 2·base, 4·base, … after the 1st, 2nd, 3rd failed attempt. */
 export const backoffDelay = (base: number, failedAttempts: number): number => base * 2 ** Math.max(0, failedAttempts - 1);
 
-interface Entry<T> {
-  readonly job: Job<T>;
+interface Entry {
+  /** The job with its data as JSON text, as on Redis: a queued job holds a string, not a parsed object graph, and shares nothing with its producer. */
+  readonly job: Job<string>;
   attempt: number;
 }
+
+const frozen = (job: Job<unknown>): Job<string> => ({ key: job.key, group: job.group, data: JSON.stringify(job.data) });
+const thawed = <T>(job: Job<string>): Job<T> => ({ key: job.key, group: job.group, data: JSON.parse(job.data) as T });
 
 /** The in-process queue: nothing survives a restart; the sweep repairs what was lost. */
 export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
@@ -94,14 +98,14 @@ export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
   const attempts = options.attempts ?? QUEUE_DEFAULTS.attempts;
   const backoffMs = options.backoffMs ?? QUEUE_DEFAULTS.backoffMs;
   /** Ready entries by group, in arrival order. */
-  const ready = new Map<string, Entry<T>[]>();
+  const ready = new Map<string, Entry[]>();
   const activeByGroup = new Map<string, number>();
   const busyKeys = new Set<string>();
   const retries = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
   const waiters: (() => void)[] = [];
   const counts = { enqueued: 0, completed: 0, retried: 0, failed: 0 };
-  const failed: Job<T>[] = [];
+  const failed: Job<string>[] = [];
   let waiting = 0;
   let closed = false;
 
@@ -115,7 +119,7 @@ export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
     const list = ready.get(group);
     if (!list) return;
     for (let i = 0; i < list.length && (activeByGroup.get(group) ?? 0) < concurrency; ) {
-      const entry = list[i] as Entry<T>;
+      const entry = list[i] as Entry;
       if (busyKeys.has(entry.job.key)) {
         i++; // a later job of another key may run; this key keeps its order
         continue;
@@ -126,8 +130,8 @@ export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
     if (list.length === 0) ready.delete(group);
   }
 
-  function start(entry: Entry<T>): void {
-    const { job } = entry;
+  function start(entry: Entry): void {
+    const job = entry.job;
     waiting--;
     busyKeys.add(job.key);
     activeByGroup.set(job.group, (activeByGroup.get(job.group) ?? 0) + 1);
@@ -135,18 +139,18 @@ export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
     const last = entry.attempt >= attempts;
     const done = (async () => {
       try {
-        await options.run(job.data, { number: entry.attempt, last });
+        await options.run(thawed<T>(job).data, { number: entry.attempt, last });
         counts.completed++;
       } catch (error) {
         if (last || closed) {
           counts.failed++;
           if (failed.length >= FAILED_KEPT) failed.shift();
           failed.push(job);
-          options.onFailed?.(job, error);
+          options.onFailed?.(thawed<T>(job), error);
         } else {
           counts.retried++;
           const delay = backoffDelay(backoffMs, entry.attempt);
-          options.onRetry?.(job, error, delay);
+          options.onRetry?.(thawed<T>(job), error, delay);
           waiting++;
           const timer = setTimeout(() => {
             retries.delete(timer);
@@ -168,7 +172,7 @@ export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
     });
   }
 
-  function add(entry: Entry<T>): void {
+  function add(entry: Entry): void {
     const list = ready.get(entry.job.group) ?? [];
     list.push(entry);
     ready.set(entry.job.group, list);
@@ -183,7 +187,7 @@ export function createMemoryQueue<T>(options: QueueOptions<T>): JobQueue<T> {
       if (closed) throw new Error("the queue is closed");
       counts.enqueued++;
       waiting++;
-      add({ job, attempt: 0 });
+      add({ job: frozen(job), attempt: 0 });
     },
     idle,
     counts: () => ({ ...counts, waiting, active: active() }),

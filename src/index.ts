@@ -5,10 +5,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { appIdentity, type IdentityProvider } from "./github/identity.js";
+import type { HandlerDeps } from "./handlers/event.js";
 import { HANDLERS } from "./handlers/index.js";
+import { deliveryJob, describeJob, evaluateJobs, jobRunner, type Work } from "./handlers/jobs.js";
+import { createBullQueue } from "./infra/queue-bullmq.js";
+import { createMemoryQueue, type JobQueue, type QueueOptions } from "./infra/queue.js";
+import { createMemoryCoordinator, createRedisCoordinator, roundOf } from "./infra/sweep-coordinator.js";
 import { guardWebhooks } from "./infra/webhook-guard.js";
 import { createWorkLock, type WorkLock } from "./infra/work-lock.js";
 import { requireAdminToken } from "./observability/admin.js";
+import { metrics } from "./observability/metrics.js";
 import { registerObservability } from "./observability/routes.js";
 import { DEFAULT_SWEEP, scheduleSweeps, sweep, type SweepOptions } from "./reconcile/sweep.js";
 
@@ -19,8 +25,14 @@ const locks = new WeakMap<Probot, WorkLock>();
 /** The work lock the app function created for this Probot instance (the sweep shares it). */
 export const workLockOf = (probot: Probot): WorkLock | undefined => locks.get(probot);
 
+/** The sweep's options for this app: its work lock, and its queue's failed jobs to run again. */
+export function sweepOptionsOf(probot: Probot): SweepOptions {
+  const queue = queues.get(probot);
+  return { ...FULL_SWEEP, lock: locks.get(probot), ...(queue ? { rerunFailedJobs: () => queue.rerunFailed() } : {}) };
+}
+
 export function sweepNow(probot: Probot, identity: IdentityProvider) {
-  return sweep(probot, identity, { ...FULL_SWEEP, lock: locks.get(probot) });
+  return sweep(probot, identity, sweepOptionsOf(probot));
 }
 
 /** `POST /admin/reconcile` (Bearer ADMIN_TOKEN): run a sweep now and answer its summary. */
@@ -71,11 +83,79 @@ function sweepInterval(): number {
   return process.env.NODE_ENV === "production" ? 10 : 0;
 }
 
+/** The job queue's knobs (see src/infra/queue.ts for the defaults). */
+export interface QueueSettings {
+  /** Concurrent jobs per installation per process (default 16: each runs its requests one after another, well within GitHub's 100 concurrent requests). */
+  readonly concurrency?: number;
+  /** Attempts per job (default 5). */
+  readonly attempts?: number;
+  /** First retry delay, doubled on each retry (default 1000 ms). */
+  readonly backoffMs?: number;
+  /** With Redis: how long before a killed replica's job is run elsewhere (default 30 s). */
+  readonly lockMs?: number;
+}
+
 export interface AppOptions {
-  /** Redis for the cross-replica work lock; default REDIS_URL (read when the app loads). */
+  /** Redis for the cross-replica work lock and the job queue; default REDIS_URL (read when the app loads). */
   readonly redisUrl?: string | undefined;
   /** Minutes between sweeps; default RECONCILE_INTERVAL_MINUTES (10 in production, else 0). */
   readonly sweepMinutes?: number;
+  /**
+   * `inline`: handlers run inside the webhook request, as Probot does (handler tests that assert
+   * right after `probot.receive`). Default: the job queue (on Redis with `redisUrl`).
+   */
+  readonly queue?: "inline" | QueueSettings;
+}
+
+const queues = new WeakMap<Probot, JobQueue<Work>>();
+const openQueues = new Set<JobQueue<Work>>();
+/** The job queue the app function created for this Probot instance (none in inline mode). */
+export const queueOf = (probot: Probot): JobQueue<Work> | undefined => queues.get(probot);
+
+/**
+ * Shutdown: every queue of this process stops taking jobs and lets running ones finish within
+ * `graceMs`. Returns how many were left unfinished (on Redis they stay queued for the others).
+ */
+export async function drainQueues(graceMs: number): Promise<number> {
+  const left = await Promise.all([...openQueues].map((q) => q.close(graceMs)));
+  openQueues.clear();
+  return left.reduce((a, b) => a + b, 0);
+}
+
+async function createJobQueue(probot: Probot, deps: HandlerDeps, redisUrl: string | undefined, settings: QueueSettings): Promise<JobQueue<Work>> {
+  const runner = jobRunner(probot, deps);
+  const options: QueueOptions<Work> = {
+    ...settings,
+    run: async (work) => {
+      const stop = metrics.jobDuration.startTimer({ kind: work.kind });
+      try {
+        await runner(work);
+        metrics.jobs.inc({ kind: work.kind, outcome: "completed" });
+      } finally {
+        stop();
+      }
+    },
+    onRetry: (job, error, delayMs) => {
+      metrics.jobs.inc({ kind: job.data.kind, outcome: "retried" });
+      probot.log.warn({ ...describeJob(job.data), err: error, retryInMs: delayMs }, "job failed; it runs again after a backoff");
+    },
+    onFailed: (job, error) => {
+      metrics.jobs.inc({ kind: job.data.kind, outcome: "failed" });
+      metrics.errors.inc({ source: "job" });
+      probot.log.error({ ...describeJob(job.data), err: error }, "job failed every attempt; the reconcile sweep repairs what it would have done");
+    },
+  };
+  const created = redisUrl ? await createBullQueue({ ...options, redisUrl }) : createMemoryQueue(options);
+  const queue: JobQueue<Work> = {
+    ...created,
+    close: (graceMs) => {
+      openQueues.delete(queue);
+      return created.close(graceMs);
+    },
+  };
+  queues.set(probot, queue);
+  openQueues.add(queue);
+  return queue;
 }
 
 /** The app function, with its environment made explicit (tests and the sandbox pass their own). */
@@ -87,10 +167,38 @@ export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => a
   const redisUrl = "redisUrl" in appOptions ? appOptions.redisUrl : process.env.REDIS_URL;
   const lock: WorkLock = await createWorkLock({ redisUrl, log: probot.log });
   locks.set(probot, lock);
-  for (const route of HANDLERS) probot.on([...route.events], guarded((context) => route.run(context, { identity, lock })));
+  if (appOptions.queue === "inline") {
+    for (const route of HANDLERS) probot.on([...route.events], guarded((context) => route.run(context, { identity, lock })));
+  } else {
+    // Work leaves the request path: a verified delivery becomes a job, and the endpoint answers.
+    const enqueue = async (work: ReturnType<typeof deliveryJob>) => {
+      await queue.enqueue(work);
+      metrics.jobs.inc({ kind: work.data.kind, outcome: "enqueued" });
+    };
+    const deps: HandlerDeps = {
+      identity,
+      lock,
+      fanOut: async (target, pulls, config, why) => {
+        for (const job of evaluateJobs(target, pulls, config, why)) await enqueue(job);
+      },
+    };
+    const queue = await createJobQueue(probot, deps, redisUrl, appOptions.queue ?? {});
+    const events = [...new Set(HANDLERS.flatMap((route) => route.events))];
+    probot.on(events, guarded((context) => enqueue(deliveryJob(context))));
+  }
   adminRoutes(probot, identity, options?.addHandler);
   const interval = appOptions.sweepMinutes ?? sweepInterval();
-  if (interval > 0) scheduleSweeps(() => sweepNow(probot, identity), interval, probot.log);
+  if (interval > 0) {
+    // One sweep per cluster and interval: replicas sharing REDIS_URL share each round (src/infra/sweep-coordinator.ts).
+    const intervalMs = interval * 60_000;
+    const coordinator = redisUrl ? await createRedisCoordinator({ redisUrl, ttlMs: intervalMs }) : createMemoryCoordinator();
+    scheduleSweeps(
+      // The start-up sweep has a round of its own: replicas that start together (a deploy) share it.
+      (when) => sweep(probot, identity, { ...sweepOptionsOf(probot), cluster: { coordinator, round: `${when}-${roundOf(Date.now(), intervalMs)}` } }),
+      interval,
+      probot.log,
+    );
+  }
 };
 
 export default createApp();

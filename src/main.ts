@@ -6,8 +6,9 @@
  *   key or real WEBHOOK_SECRET stops the process with one message listing every problem;
  * - a redacting logger (src/observability/log.ts) and instrumented Octokit (GitHub request and
  *   rate-limit metrics, src/observability/octokit.ts);
- * - graceful shutdown: on SIGTERM or SIGINT it stops accepting connections, lets in-flight
- *   webhook handlers finish (bounded by SHUTDOWN_GRACE_MS), and exits 0.
+ * - graceful shutdown: on SIGTERM or SIGINT it stops accepting connections, lets the job queue's
+ *   running jobs finish (bounded by SHUTDOWN_GRACE_MS; on Redis, queued jobs stay for the other
+ *   replicas or the next start), and exits 0.
  *
  * The webhook endpoint itself (25 MB cap, signature, JSON object) is installed by the app
  * function (src/infra/webhook-guard.ts), so `probot run ./lib/index.js` serves the same one.
@@ -20,7 +21,7 @@ import { ProbotOctokit, run } from "probot";
 import { formatProblems, validateEnv } from "./env.js";
 import { withConditionalRequests } from "./github/conditional-requests.js";
 import { withCourtesyGate } from "./github/courtesy-gate.js";
-import app from "./index.js";
+import app, { drainQueues } from "./index.js";
 import { createAppLogger, logOptionsFromEnv } from "./observability/log.js";
 import { instrumentedOctokit } from "./observability/octokit.js";
 import { startSetup } from "./setup/server.js";
@@ -63,7 +64,12 @@ async function shutdown(signal: string): Promise<void> {
   deadline.unref();
   // server.stop() closes the listener (Node ≥ 19 also closes idle keep-alive sockets) and
   // resolves once open requests, whose webhook handlers are still running, have finished.
+  const started = Date.now();
   await server.stop();
+  // Deliveries are answered once queued: the work itself drains here.
+  const left = await drainQueues(Math.max(0, SHUTDOWN_GRACE_MS - (Date.now() - started) - 250));
+  if (left > 0) log.warn({ jobs: left }, "jobs still running at the end of the grace period; the reconcile sweep (or another replica) finishes them");
+  else log.info("job queue drained");
   log.info("stopped");
   process.exit(0);
 }

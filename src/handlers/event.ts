@@ -9,9 +9,19 @@ import type { PullList } from "../github/pulls.js";
 import type { PullRequestFacts } from "../model/pull-request.js";
 import type { WorkflowIo } from "../workflows/io.js";
 
+/** Where a fan-out's jobs go: the event's installation and repository. */
+export interface FanOutTarget {
+  readonly installationId: number;
+  readonly delivery: string;
+  readonly repo: WorkflowIo["repo"];
+  readonly repoHtmlUrl: string;
+}
+
 export interface HandlerDeps {
   readonly identity: IdentityProvider;
   readonly lock?: Pick<WorkLock, "run"> | undefined;
+  /** The job queue's fan-out (see WorkflowIo.fanOut); absent in inline mode. */
+  readonly fanOut?: ((target: FanOutTarget, ...rest: Parameters<NonNullable<WorkflowIo["fanOut"]>>) => Promise<void>) | undefined;
 }
 
 export interface EventIo {
@@ -40,6 +50,12 @@ export async function eventIo(context: Context, deps: HandlerDeps): Promise<Even
     lock: deps.lock,
     now: () => new Date(),
   };
+  const installationId = (context.payload as { installation?: { id?: unknown } }).installation?.id;
+  const fanOut = deps.fanOut;
+  if (fanOut && typeof installationId === "number") {
+    const target: FanOutTarget = { installationId, delivery: context.id, repo, repoHtmlUrl: io.repoHtmlUrl };
+    return { io: { ...io, fanOut: (pulls, config, why) => fanOut(target, pulls, config, why) }, config: once(() => loadConfig(context)) };
+  }
   return { io, config: once(() => loadConfig(context)) };
 }
 

@@ -7,6 +7,9 @@ export type LockSubject =
   | { readonly kind: "release"; readonly repo: RepoRef }
   /** A merge queue group's check, one per group commit. */
   | { readonly kind: "merge-group"; readonly repo: RepoRef; readonly sha: string }
+  /** Queue jobs about a branch (a push) or a commit (a check or status on it). */
+  | { readonly kind: "branch"; readonly repo: RepoRef; readonly branch: string }
+  | { readonly kind: "commit"; readonly repo: RepoRef; readonly sha: string }
   /** A command refusal, one per person and PR. */
   | { readonly kind: "refusal"; readonly repo: RepoRef; readonly pr: number; readonly login: string };
 
@@ -15,6 +18,8 @@ export function lockKey(s: LockSubject): string {
   const repo = `${s.repo.owner}/${s.repo.repo}`.toLowerCase();
   if (s.kind === "release") return `release:${repo}`;
   if (s.kind === "merge-group") return `${repo}@${s.sha.toLowerCase()}:merge-group`;
+  if (s.kind === "branch") return `${repo}:branch:${s.branch}`;
+  if (s.kind === "commit") return `${repo}@${s.sha.toLowerCase()}`;
   if (s.kind === "refusal") return `${repo}#${s.pr}:refused:${s.login.toLowerCase()}`;
   return `${repo}#${s.pr}:${s.kind}`;
 }

@@ -55,6 +55,14 @@ export interface Metrics {
   readonly lastSweepTimestamp: Gauge;
   /** 1 when the last readiness probe could authenticate as the app, else 0. */
   readonly ready: Gauge;
+  /**
+   * Queue jobs, by kind (`delivery`, `evaluate`) and outcome: `enqueued`, `completed`, `retried`
+   * (an attempt failed and runs again after a backoff) and `failed` (every attempt failed: left to
+   * the reconcile sweep).
+   */
+  readonly jobs: Counter<"kind" | "outcome">;
+  /** Time one job attempt took, by kind. */
+  readonly jobDuration: Histogram<"kind">;
 }
 
 export interface MetricsOptions {
@@ -146,6 +154,19 @@ export function createMetrics(registry: Registry = new Registry(), options: Metr
     ready: new Gauge({
       name: `${METRIC_PREFIX}ready`,
       help: "1 when the last readiness probe authenticated as the app, else 0.",
+      registers,
+    }),
+    jobs: new Counter({
+      name: `${METRIC_PREFIX}jobs_total`,
+      help: "Queue jobs by kind (delivery, evaluate) and outcome (enqueued, completed, retried, failed: left to the sweep).",
+      labelNames: ["kind", "outcome"],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: `${METRIC_PREFIX}job_duration_seconds`,
+      help: "Time one queue job attempt took, by kind.",
+      labelNames: ["kind"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
   };

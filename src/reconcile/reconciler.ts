@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { ConfigResult } from "../config/parse.js";
+import type { SweepCoordinator } from "../infra/sweep-coordinator.js";
 import type { WorkLock } from "../infra/work-lock.js";
 import type { WorkflowIo } from "../workflows/io.js";
 
@@ -19,6 +20,19 @@ export interface SweepOptions {
   readonly reconcilers?: readonly Reconciler[];
   /** The app's work lock, so a sweep and a webhook never work on the same PR or release at once. */
   readonly lock?: Pick<WorkLock, "run">;
+  /** Queues again the jobs that failed every attempt (the job queue's `rerunFailed`); returns how many. */
+  readonly rerunFailedJobs?: () => Promise<number>;
+  /**
+   * One sweep per cluster: the round's leader redelivers and lists, every replica sweeps the
+   * repositories it takes from the round. Without it (the admin route, tests), this replica sweeps everything.
+   */
+  readonly cluster?: { readonly coordinator: SweepCoordinator; readonly round: string };
+  /**
+   * The sweep backs off before events do: an installation whose remaining rate limit
+   * (x-ratelimit-remaining) is below this share of its limit gets no more sweeping this round.
+   * Default 0.25.
+   */
+  readonly rateLimitReserve?: number;
 }
 
 /** Where a sweep failure happened; each is counted, logged and retried by the next sweep. */
@@ -26,12 +40,16 @@ export type SweepFailure = "redeliveries" | "installations" | "repositories" | "
 
 export interface SweepSummary {
   redeliveries: { failed: number; redelivered: number; exhausted: number };
+  /** Queue jobs that had failed every attempt, queued again by this sweep. */
+  jobs: { rerun: number };
   /** `deferred`: governed open PRs beyond `maxPullsPerRepo`, left for a later sweep or event. */
   checks: { evaluated: number; rewritten: number; deferred: number };
   backports: { missing: number; fixed: number; unresolved: number; oldestUnresolvedSeconds: number };
   /** Releases: production merges found without a version, and versioned by this sweep. */
   extra: { found: number; fixed: number };
   repositories: number;
+  /** Repositories left for the next sweep because their installation's remaining rate limit was below the reserve. */
+  rateLimited: number;
   requests: number;
   /** Failures by where they happened; the rest of the sweep went on. */
   failures: Record<SweepFailure, number>;

@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import { loadConfig } from "../config/load.js";
 import type { AppIdentity, IdentityProvider } from "../github/identity.js";
 import type { Octokit, RepoRef } from "../github/types.js";
+import type { RepoUnit } from "../infra/sweep-coordinator.js";
 import { metrics } from "../observability/metrics.js";
 import { backports } from "./backports.js";
 import { checks } from "./checks.js";
@@ -35,13 +36,33 @@ export const DEFAULT_SWEEP: SweepOptions = {
   maxPullsPerRepo: 100,
 };
 
-/** Counts every request an octokit instance makes (the sweep's cost). */
-function counted(octokit: Octokit, counter: { requests: number }): Octokit {
+/** The rate limit an installation's responses last reported. */
+interface Budget {
+  remaining?: number;
+  limit?: number;
+}
+
+/** Counts every request an octokit instance makes (the sweep's cost) and records its rate-limit headroom. */
+function counted(octokit: Octokit, counter: { requests: number }, budget: Budget = {}): Octokit {
   octokit.hook.before("request", () => {
     counter.requests++;
   });
+  const record = (headers: Record<string, unknown> | undefined) => {
+    const remaining = Number(headers?.["x-ratelimit-remaining"]);
+    const limit = Number(headers?.["x-ratelimit-limit"]);
+    if (headers?.["x-ratelimit-remaining"] !== undefined && Number.isFinite(remaining)) budget.remaining = remaining;
+    if (headers?.["x-ratelimit-limit"] !== undefined && Number.isFinite(limit)) budget.limit = limit;
+  };
+  octokit.hook.after("request", (response) => record(response.headers as Record<string, unknown>));
+  octokit.hook.error("request", (error) => {
+    record((error as { response?: { headers?: Record<string, unknown> } }).response?.headers);
+    throw error;
+  });
   return octokit;
 }
+
+/** Below the reserve: the sweep leaves this installation's repositories to the next round; events go on. */
+const low = (budget: Budget, reserve: number): boolean => budget.remaining !== undefined && budget.limit !== undefined && budget.remaining < reserve * budget.limit;
 
 async function listDeliveries(app: Octokit, since: number, maxPages = 10): Promise<DeliveryAttempt[]> {
   const out: DeliveryAttempt[] = [];
@@ -77,10 +98,12 @@ async function reconcileRepo(octokit: Octokit, where: { repo: RepoRef; htmlUrl: 
 export function emptySummary(): SweepSummary {
   return {
     redeliveries: { failed: 0, redelivered: 0, exhausted: 0 },
+    jobs: { rerun: 0 },
     checks: { evaluated: 0, rewritten: 0, deferred: 0 },
     backports: { missing: 0, fixed: 0, unresolved: 0, oldestUnresolvedSeconds: 0 },
     extra: { found: 0, fixed: 0 },
     repositories: 0,
+    rateLimited: 0,
     requests: 0,
     failures: { redeliveries: 0, installations: 0, repositories: 0, pulls: 0, comments: 0, backports: 0, extra: 0 },
     errors: 0,
@@ -96,36 +119,47 @@ export async function sweep(app: Probot, identity: IdentityProvider, options: Sw
   const me = await identity();
   const appOctokit = counted(await app.auth(), counter);
 
-  const attempts = await isolated(summary, "redeliveries", log, { phase: "list deliveries" }, () => listDeliveries(appOctokit, now.getTime() - options.windowMs));
-  const plan = planRedeliveries(attempts ?? [], now, { windowMs: options.windowMs, max: options.maxRedeliveries, maxAttempts: options.maxAttemptsPerDelivery });
-  Object.assign(summary.redeliveries, { failed: plan.failed, exhausted: plan.exhausted });
-  for (const d of plan.redeliver) {
-    const done = await isolated(summary, "redeliveries", log, { guid: d.guid }, () => appOctokit.request("POST /app/hook/deliveries/{delivery_id}/attempts", { delivery_id: d.id }));
-    if (done === undefined) continue;
-    summary.redeliveries.redelivered++;
-    log.info({ guid: d.guid, event: d.event, action: d.action }, "sweep: redelivered a failed webhook delivery");
+  if (options.rerunFailedJobs) {
+    summary.jobs.rerun = (await isolated(summary, "redeliveries", log, { phase: "rerun failed jobs" }, options.rerunFailedJobs)) ?? 0;
+    if (summary.jobs.rerun) log.info({ jobs: summary.jobs.rerun }, "sweep: queued again the jobs that had failed every attempt");
   }
-
-  const installations = await isolated(summary, "installations", log, { phase: "list installations" }, () =>
-    appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 }),
-  );
-  for (const installation of installations ?? []) {
-    // A suspended installation gets no token (403) and no work until it is unsuspended.
-    if (installation.suspended_at) continue;
-    const reached = await isolated(summary, "installations", log, { installation: installation.id }, async () => {
-      const octokit = counted(await app.auth(installation.id), counter);
-      return { octokit, repos: await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 }) };
-    });
-    if (!reached) continue;
-    const { octokit, repos } = reached;
-    for (const r of repos) {
-      summary.repositories++;
-      const repo = { owner: r.owner.login, repo: r.name };
-      const repoLog = log.child({ repo: `${repo.owner}/${repo.repo}` });
-      const htmlUrl = r.html_url || `https://github.com/${repo.owner}/${repo.repo}`;
-      await isolated(summary, "repositories", repoLog, {}, () => reconcileRepo(octokit, { repo, htmlUrl, installationId: installation.id }, { me, log: repoLog, now, options }, summary));
+  const cluster = options.cluster;
+  const leading = cluster ? await cluster.coordinator.lead(cluster.round) : true;
+  let units: RepoUnit[] = [];
+  if (leading) {
+    try {
+      await redeliver(appOctokit, summary, log, options, now);
+      units = await listRepositories(app, appOctokit, summary, log, counter);
+    } finally {
+      // Published even when listing failed, so the other replicas do not wait for it.
+      if (cluster) await cluster.coordinator.publish(cluster.round, units);
     }
   }
+
+  const clients = new Map<number, { octokit: Octokit; budget: Budget } | null>();
+  const client = async (installationId: number) => {
+    if (!clients.has(installationId)) {
+      const budget: Budget = {};
+      const reached = await isolated(summary, "installations", log, { installation: installationId }, async () => counted(await app.auth(installationId), counter, budget));
+      clients.set(installationId, reached ? { octokit: reached, budget } : null);
+    }
+    return clients.get(installationId) ?? undefined;
+  };
+  const reserve = options.rateLimitReserve ?? 0.25;
+  const next = cluster ? () => cluster.coordinator.take(cluster.round) : async () => units.shift();
+  for (let unit = await next(); unit; unit = await next()) {
+    const reached = await client(unit.installationId);
+    if (!reached) continue;
+    if (low(reached.budget, reserve)) {
+      summary.rateLimited++;
+      continue;
+    }
+    summary.repositories++;
+    const repo = { owner: unit.owner, repo: unit.repo };
+    const repoLog = log.child({ repo: `${repo.owner}/${repo.repo}` });
+    await isolated(summary, "repositories", repoLog, {}, () => reconcileRepo(reached.octokit, { repo, htmlUrl: unit.htmlUrl, installationId: unit.installationId }, { me, log: repoLog, now, options }, summary));
+  }
+  if (summary.rateLimited) log.warn({ repositories: summary.rateLimited }, "sweep: rate limit below the reserve; these repositories wait for the next sweep");
   summary.requests = counter.requests;
   summary.durationMs = Date.now() - started;
   metrics.sweepFixes.inc({ kind: "redelivery" }, summary.redeliveries.redelivered);
@@ -140,18 +174,54 @@ export async function sweep(app: Probot, identity: IdentityProvider, options: Sw
   return summary;
 }
 
-/** Runs the sweep now and then every `intervalMinutes` (0: never repeats). Returns a stopper. */
-export function scheduleSweeps(run: () => Promise<unknown>, intervalMinutes: number, log: Logger): () => void {
+/** Failed webhook deliveries are redelivered through GitHub (bounded). */
+async function redeliver(appOctokit: Octokit, summary: SweepSummary, log: Logger, options: SweepOptions, now: Date): Promise<void> {
+  const attempts = await isolated(summary, "redeliveries", log, { phase: "list deliveries" }, () => listDeliveries(appOctokit, now.getTime() - options.windowMs));
+  const plan = planRedeliveries(attempts ?? [], now, { windowMs: options.windowMs, max: options.maxRedeliveries, maxAttempts: options.maxAttemptsPerDelivery });
+  Object.assign(summary.redeliveries, { failed: plan.failed, exhausted: plan.exhausted });
+  for (const d of plan.redeliver) {
+    const done = await isolated(summary, "redeliveries", log, { guid: d.guid }, () => appOctokit.request("POST /app/hook/deliveries/{delivery_id}/attempts", { delivery_id: d.id }));
+    if (done === undefined) continue;
+    summary.redeliveries.redelivered++;
+    log.info({ guid: d.guid, event: d.event, action: d.action }, "sweep: redelivered a failed webhook delivery");
+  }
+}
+
+/** Every installation's repositories: what this round sweeps. */
+async function listRepositories(app: Probot, appOctokit: Octokit, summary: SweepSummary, log: Logger, counter: { requests: number }): Promise<RepoUnit[]> {
+  const units: RepoUnit[] = [];
+  const installations = await isolated(summary, "installations", log, { phase: "list installations" }, () =>
+    appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 }),
+  );
+  for (const installation of installations ?? []) {
+    // A suspended installation gets no token (403) and no work until it is unsuspended.
+    if (installation.suspended_at) continue;
+    const repos = await isolated(summary, "installations", log, { installation: installation.id }, async () => {
+      const octokit = counted(await app.auth(installation.id), counter);
+      return octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+    });
+    for (const r of repos ?? []) {
+      units.push({ installationId: installation.id, owner: r.owner.login, repo: r.name, htmlUrl: r.html_url || `https://github.com/${r.owner.login}/${r.name}` });
+    }
+  }
+  return units;
+}
+
+/**
+ * Runs the sweep now (`start`) and then every `intervalMinutes` (`interval`; 0: never repeats).
+ * Returns a stopper.
+ */
+export function scheduleSweeps(run: (when: "start" | "interval") => Promise<unknown>, intervalMinutes: number, log: Logger): () => void {
   let running: Promise<unknown> | undefined;
-  const tick = () => {
+  const tick = (when: "start" | "interval") => {
     if (running) return; // never two sweeps at once in one process
-    running = run()
+    running = run(when)
       .catch((error: unknown) => log.error({ err: error }, "sweep failed"))
       .finally(() => (running = undefined));
   };
-  const first = setTimeout(tick, 1000);
+  const first = setTimeout(() => tick("start"), 1000);
   first.unref();
-  const every = intervalMinutes > 0 ? setInterval(tick, intervalMinutes * 60_000) : undefined;
+  const every = intervalMinutes > 0 ? setInterval(() => tick("interval"), intervalMinutes * 60_000) : undefined;
   every?.unref();
   return () => {
     clearTimeout(first);

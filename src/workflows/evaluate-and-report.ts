@@ -90,10 +90,20 @@ export function evaluateAndReport(io: WorkflowIo, pr: PullRequestFacts, config: 
   return o.force ? io.lock.run(key, () => run(config)) : coalesced(io.lock, key, `${key}:${pr.headSha}:${pr.route.target}`, config, run);
 }
 
-/** Every open PR of `pulls`, one after another, with one config; each result is logged with `why`. */
+/**
+ * Every open PR of `pulls` with one config; each result is logged with `why`. Several PRs go to
+ * the job queue when the io can fan out (one job per PR, the config read once here): then the
+ * results come from the jobs' logs and this returns none.
+ */
 export async function reportPulls(io: WorkflowIo, pulls: readonly PullRequestFacts[], config: ConfigSource, o: { why: string; force?: boolean }): Promise<ReportResult[]> {
+  const open = pulls.filter((p) => p.open);
+  if (io.fanOut && open.length > 1 && !o.force) {
+    await io.fanOut(open, await configOf(config), o.why);
+    io.log.info({ pulls: open.length, why: o.why }, "re-evaluations queued");
+    return [];
+  }
   const results: ReportResult[] = [];
-  for (const pr of pulls.filter((p) => p.open)) {
+  for (const pr of open) {
     const result = await evaluateAndReport(io, pr, config, { force: o.force });
     io.log.info({ pr: pr.number, target: pr.route.target, why: o.why, ...result }, "re-evaluated pull request");
     results.push(result);

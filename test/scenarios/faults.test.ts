@@ -103,7 +103,7 @@ it("every lifecycle event delivered three times: no duplicate anything", async (
   expect(got).toEqual(expected);
   expect(repoWrites(stack) - writesBefore).toBe(0);
   figures.tripleDelivery = { events: originals.length, deliveries: stack.twin.deliveries.length, duplicatesFound: got.duplicates, writesOnRepeats: repoWrites(stack) - writesBefore };
-});
+}, 90_000);
 
 it("20% injected faults (500, 502, 403 secondary limit, timeouts): after retries and one sweep, the end state equals the fault-free run", async () => {
   const expected = await cleanRun();
@@ -178,7 +178,7 @@ it("reconcilers alone (no redelivery possible) restore the same state", async ()
   figures.reconcilersOnly = { checksRepaired: summary.checks.rewritten, backportsRepaired: summary.backports.fixed, sweepRequests: summary.requests };
 });
 
-it("a GitHub answer slower than the 9 s webhook window: Probot acks 202, the handler finishes in the background", async () => {
+it("a GitHub answer slower than the 9 s webhook window: every delivery is answered once queued, the job finishes in the background", async () => {
   stack = await startStack({ twin: { webhooks: { timeoutMs: 15_000 } } });
   const repo = seedRepository(stack.twin);
   let slowed = 0;
@@ -186,15 +186,14 @@ it("a GitHub answer slower than the 9 s webhook window: Probot acks 202, the han
   repo.commit("feature/slow", { message: "Slow", files: { "s.txt": "1\n" }, author: "alice", from: "development" });
   const pr = repo.openPR({ head: "feature/slow", base: "development", title: "Slow", user: "alice" });
   await stack.twin.idle({ timeoutMs: 30_000, quietMs: 1_000 });
-  const acked = stack.twin.deliveries.filter((d) => d.statusCode === 202);
   expect(slowed).toBeGreaterThan(0);
-  // Whichever delivery first evaluated the PR (deliveries are asynchronous) hit the slow call.
-  expect(acked).toHaveLength(1);
-  expect(acked[0]?.durationMs).toBeGreaterThanOrEqual(9_000);
+  // No delivery waited for the slow call: each was answered before it (the work is a job).
+  const slowest = Math.max(...stack.twin.deliveries.map((d) => d.durationMs));
+  expect(slowest).toBeLessThan(9_500);
   expect(stack.twin.deliveries.every((d) => d.statusCode >= 200 && d.statusCode < 300)).toBe(true);
-  const opened = acked[0];
   expect(repo.checkRuns(repo.pr(pr).headSha).filter((r) => r.app.slug === "branch-steward").map((r) => r.conclusion)).toEqual(["success"]);
-  figures.slowGitHub = { event: `${opened?.event}`, ackStatus: opened?.statusCode, ackMs: Math.round(opened?.durationMs ?? 0) };
+  const opened = stack.twin.deliveries.find((d) => d.event === "pull_request");
+  figures.slowGitHub = { event: `${opened?.event}`, ackStatus: opened?.statusCode, slowestAckMs: Math.round(slowest) };
 }, 40_000);
 
 it("out-of-order delivery: a stale synchronize arriving after a newer one leaves the check for the newest head", async () => {

@@ -26,6 +26,8 @@ beforeAll(() => {
 
 interface Replica {
   readonly url: string;
+  /** Its /metrics. */
+  readonly metricsUrl: string;
   stop(): Promise<number | null>;
   output(): string;
 }
@@ -64,12 +66,28 @@ async function startReplica(stack: Stack, redisUrl: string | undefined): Promise
   }
   return {
     url: `http://127.0.0.1:${port}/api/github/webhooks`,
+    metricsUrl: `http://127.0.0.1:${port}/metrics`,
     output: () => out,
     stop: async () => {
       child.kill("SIGTERM");
       return exit;
     },
   };
+}
+
+/**
+ * Jobs the replicas accepted and did not finish yet, from their job counters: a job may be
+ * queued by one replica and run by another, so only the sum over all of them tells.
+ */
+async function pendingJobs(replicas: readonly Replica[]): Promise<number> {
+  let pending = 0;
+  for (const r of replicas) {
+    const text = await fetch(r.metricsUrl).then((res) => res.text(), () => "");
+    for (const m of text.matchAll(/^branch_steward_jobs_total\{[^}]*outcome="(enqueued|completed|failed)"[^}]*\} (\d+)/gm)) {
+      pending += (m[1] === "enqueued" ? 1 : -1) * Number(m[2]);
+    }
+  }
+  return pending;
 }
 
 /** A load balancer: deliveries go to the replicas in turn. */
@@ -108,6 +126,7 @@ async function scenario(redisUrl: string | undefined): Promise<void> {
   try {
     replicas.push(await startReplica(stack, redisUrl), await startReplica(stack, redisUrl));
     balancer = await roundRobin(replicas.map((r) => r.url));
+    stack.twin.watch(() => pendingJobs(replicas));
     const repo = seedRepository(stack.twin);
     stack.twin.setWebhookUrl(balancer.url);
     const prs = hotfixes(repo);

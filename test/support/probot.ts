@@ -42,7 +42,8 @@ export async function createTestProbot(): Promise<{ probot: Probot; logs: LogLin
       throttle: { ...(options.throttle as object), enabled: false },
     })),
   });
-  await probot.load(createApp({ redisUrl: undefined, sweepMinutes: 0 })); // nock tests never reach Redis
+  // nock tests never reach Redis; handlers run inside `probot.receive`, so tests assert right after it.
+  await probot.load(createApp({ redisUrl: undefined, sweepMinutes: 0, queue: "inline" }));
   return { probot, logs };
 }
 

@@ -7,7 +7,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
-import { createApp, FULL_SWEEP, workLockOf } from "../../src/index.js";
+import { createApp, queueOf, sweepOptionsOf, type QueueSettings } from "../../src/index.js";
 import { withConditionalRequests } from "../../src/github/conditional-requests.js";
 import { withCourtesyGate } from "../../src/github/courtesy-gate.js";
 import { appIdentity, type IdentityProvider } from "../../src/github/identity.js";
@@ -43,6 +43,8 @@ export interface StackOptions {
   readonly retryBaseMs?: number;
   /** Conditional requests (ETags), on as in src/main.ts; off measures the app without them. */
   readonly conditionalRequests?: boolean;
+  /** The app's job queue (default: in process, retries after 100 ms, 200 ms, …); `inline` runs handlers in the request. */
+  readonly queue?: "inline" | QueueSettings;
 }
 
 export function generatePrivateKey(): string {
@@ -93,7 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let probot: Probot | undefined;
   let identity: IdentityProvider | undefined;
   // The stack's app never inherits REDIS_URL or a sweep schedule from the environment.
-  const app = options.app ?? createApp({ redisUrl: options.redisUrl, sweepMinutes: 0 });
+  const app = options.app ?? createApp({ redisUrl: options.redisUrl, sweepMinutes: 0, queue: options.queue ?? { backoffMs: 100 } });
   await server.load((p, o) => {
     probot = p;
     return app(p, o);
@@ -102,6 +104,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const appUrl = `http://127.0.0.1:${server.port}`;
   const webhookUrl = `${appUrl}/api/github/webhooks`;
   twin.setWebhookUrl(webhookUrl);
+  // Deliveries are answered once queued: twin.idle() also waits for the app's jobs.
+  const queue = probot ? queueOf(probot) : undefined;
+  if (queue) twin.watch(() => queue.pending());
   return {
     twin,
     appUrl,
@@ -111,10 +116,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async sweep(overrides = {}) {
       if (!probot) throw new Error("the app is not loaded");
       identity ??= appIdentity(probot); // one per app, as the app's own schedule has
-      return sweep(probot, identity, { ...FULL_SWEEP, lock: workLockOf(probot), ...overrides });
+      return sweep(probot, identity, { ...sweepOptionsOf(probot), ...overrides });
     },
     async close() {
       await server.stop();
+      await queue?.close(5_000);
       await twin.close();
       await etags?.close();
     },

@@ -101,8 +101,16 @@ export interface Twin {
   setLatency(latency: Latency): void;
   /** Invalidate all installation tokens issued so far (clients must fetch new ones). */
   expireTokens(): void;
-  /** Resolves when no delivery is queued or in flight, no API request is in flight, and nothing happened for `quietMs`. */
+  /**
+   * Resolves when no delivery is queued or in flight, no API request is in flight, no watched app
+   * has work pending, and nothing happened for `quietMs`.
+   */
   idle(options?: IdleOptions): Promise<void>;
+  /**
+   * Makes `idle()` wait for an app's own work too: `pending` answers how many jobs it has accepted
+   * (a delivery answered 2xx) and not finished. Real GitHub has no such hook; the twin's idle is a test aid.
+   */
+  watch(pending: () => number | Promise<number>): void;
   close(): Promise<void>;
 }
 
@@ -166,6 +174,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     return existing && existing.type === "User" ? existing : world.account(existing?.type === "Organization" ? `${name}-admin` : name, "User");
   };
   const busy = () => webhooks.busy || server.inflight > 0;
+  const watched: (() => number | Promise<number>)[] = [];
+  const appPending = async () => {
+    let n = 0;
+    for (const pending of watched) n += await pending();
+    return n;
+  };
   const activity = () => webhooks.activity + server.activity;
 
   return {
@@ -207,15 +221,18 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         if (webhooks.busy && !webhooks.hasUrl) break;
-        if (busy()) {
+        if (busy() || (await appPending()) > 0) {
           await sleep(5);
           continue;
         }
         const mark = activity();
         await sleep(quietMs);
-        if (!busy() && mark === activity()) return;
+        if (!busy() && mark === activity() && (await appPending()) === 0) return;
       }
-      throw new Error(notIdleMessage(timeoutMs, webhooks, server.inflight));
+      throw new Error(`${notIdleMessage(timeoutMs, webhooks, server.inflight)}; app jobs pending: ${await appPending().catch(() => "?")}`);
+    },
+    watch(pending) {
+      watched.push(pending);
     },
     close: () => server.close(),
   };

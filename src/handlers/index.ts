@@ -2,6 +2,7 @@
 import type { Context } from "probot";
 import { onCheckRun, onCheckRunRerequested } from "./check-run.js";
 import { onCheckSuite, onPush, onStatus } from "./commit-signals.js";
+import { DASHBOARD_ISSUE_EVENTS, FLOW_EVENTS, onDashboardIssue, onFlowEvent } from "./dashboard.js";
 import type { HandlerDeps } from "./event.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
@@ -29,4 +30,6 @@ export const HANDLERS: readonly Route[] = [
   route(["status"], onStatus), //                                               re-evaluate heads
   route(["push"], onPush), //                                                   target moved / config changed
   route(["issue_comment.created"], onIssueComment), //                          recheck, /backport
+  route(FLOW_EVENTS, onFlowEvent), //                                            dashboard + scheduled sync PR, debounced
+  route(DASHBOARD_ISSUE_EVENTS, onDashboardIssue), //                            dashboard ticked, closed or deleted
 ];

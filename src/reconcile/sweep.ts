@@ -18,6 +18,7 @@ import type { Octokit, RepoRef } from "../github/types.js";
 import { metrics } from "../observability/metrics.js";
 import { backports } from "./backports.js";
 import { checks } from "./checks.js";
+import { dashboards } from "./dashboard.js";
 import { planRedeliveries, type DeliveryAttempt } from "./plan.js";
 import { isolated, type Reconciler, type SweepOptions, type SweepSummary } from "./reconciler.js";
 import { releases } from "./releases.js";
@@ -25,7 +26,7 @@ import { releases } from "./releases.js";
 export type { Reconciler, RepoSweep, SweepFailure, SweepOptions, SweepSummary } from "./reconciler.js";
 
 /** What the sweep repairs on every repository, in this order. */
-export const RECONCILERS: readonly Reconciler[] = [checks, backports, releases];
+export const RECONCILERS: readonly Reconciler[] = [checks, backports, releases, dashboards];
 
 export const DEFAULT_SWEEP: SweepOptions = {
   windowMs: 6 * 3600_000,

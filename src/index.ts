@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { appIdentity, type IdentityProvider } from "./github/identity.js";
-import { HANDLERS } from "./handlers/index.js";
+import { DASHBOARD_ROUTES, HANDLERS } from "./handlers/index.js";
 import { guardWebhooks } from "./infra/webhook-guard.js";
 import { createWorkLock, type WorkLock } from "./infra/work-lock.js";
 import { requireAdminToken } from "./observability/admin.js";
@@ -72,6 +72,8 @@ export interface AppOptions {
   readonly redisUrl?: string | undefined;
   /** Minutes between sweeps; default RECONCILE_INTERVAL_MINUTES (10 in production, else 0). */
   readonly sweepMinutes?: number;
+  /** Keep the dashboard issue current on events (default true); handler tests that mock every request turn it off. */
+  readonly dashboards?: boolean;
 }
 
 /** The app function, with its environment made explicit (tests and the sandbox pass their own). */
@@ -83,7 +85,8 @@ export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => a
   const redisUrl = "redisUrl" in appOptions ? appOptions.redisUrl : process.env.REDIS_URL;
   const lock: WorkLock = await createWorkLock({ redisUrl, log: probot.log });
   locks.set(probot, lock);
-  for (const route of HANDLERS) probot.on([...route.events], guarded((context) => route.run(context, { identity, lock })));
+  const routes = appOptions.dashboards === false ? HANDLERS.filter((r) => !DASHBOARD_ROUTES.includes(r)) : HANDLERS;
+  for (const route of routes) probot.on([...route.events], guarded((context) => route.run(context, { identity, lock })));
   adminRoutes(probot, identity, options?.addHandler);
   const interval = appOptions.sweepMinutes ?? sweepInterval();
   if (interval > 0) scheduleSweeps(() => sweepNow(probot, identity), interval, probot.log);

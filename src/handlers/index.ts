@@ -21,6 +21,12 @@ const route = <E extends EventName>(events: readonly E[], run: (context: Context
   run: run as Route["run"],
 });
 
+/** The dashboard's routes: the app's `dashboards: false` option leaves them out (handler tests that mock every request). */
+export const DASHBOARD_ROUTES: readonly Route[] = [
+  route(FLOW_EVENTS, onFlowEvent), //                                            dashboard + scheduled sync PR, debounced
+  route(DASHBOARD_ISSUE_EVENTS, onDashboardIssue), //                            dashboard ticked, closed or deleted
+];
+
 export const HANDLERS: readonly Route[] = [
   route(PULL_REQUEST_EVENTS, onPullRequest), //                                  evaluate-and-report (+ retarget)
   route(["pull_request.closed"], onPullRequestClosed), //                        backport | mark backported, release
@@ -30,6 +36,5 @@ export const HANDLERS: readonly Route[] = [
   route(["status"], onStatus), //                                               re-evaluate heads
   route(["push"], onPush), //                                                   target moved / config changed
   route(["issue_comment.created"], onIssueComment), //                          recheck, /backport
-  route(FLOW_EVENTS, onFlowEvent), //                                            dashboard + scheduled sync PR, debounced
-  route(DASHBOARD_ISSUE_EVENTS, onDashboardIssue), //                            dashboard ticked, closed or deleted
+  ...DASHBOARD_ROUTES,
 ];

@@ -105,6 +105,9 @@ export interface DashboardModel {
   readonly metrics: DashboardMetrics;
 }
 
+/** Retry boxes offered at most (the first waiting backports, conflicts first). */
+export const MAX_RETRY_BOXES = 20;
+
 type CadenceConfig = Pick<Config, "cadence" | "dashboard" | "branches">;
 
 const ageOf = (now: Date, iso: string): number => Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / 1000));
@@ -145,7 +148,7 @@ export function buildDashboard(facts: DashboardFacts, config: CadenceConfig): Da
   const oldestBehind = facts.behind.oldestAt ? ageOf(facts.now, facts.behind.oldestAt) : null;
   const actions: DashboardAction[] = [
     { id: "sync-now" },
-    ...backports.map((b) => ({ id: `retry-backport:${b.number}` as const, number: b.number })),
+    ...backports.slice(0, MAX_RETRY_BOXES).map((b) => ({ id: `retry-backport:${b.number}` as const, number: b.number })),
     { id: "recheck" },
   ];
   return {

@@ -46,7 +46,7 @@ function alertLine(a: Alert): string {
 function alerts(m: DashboardModel): string[] {
   if (m.alerts.length === 0) return ["> [!NOTE]", "> The flow is on cadence: nothing is overdue."];
   const urgent = m.alerts.some((a) => !(a.kind === "sync-overdue" && a.level === "due-soon"));
-  return [urgent ? "> [!WARNING]" : "> [!IMPORTANT]", ...m.alerts.map((a) => `> - ${alertLine(a)}`)];
+  return [urgent ? "> [!WARNING]" : "> [!IMPORTANT]", ...fitList(m.alerts.map((a) => `> - ${alertLine(a)}`), { max: 10, more: (n) => `> - … and ${n} more alerts` })];
 }
 
 function production(m: DashboardModel): string[] {
@@ -125,10 +125,15 @@ function actions(m: DashboardModel): string[] {
   return ["## Actions", "", "Tick a box to ask branch-steward (people with write access only; each box acts once).", "", ...boxes];
 }
 
+const GITGRAPH_WORDS = new Set(
+  ["gitgraph", "commit", "branch", "checkout", "switch", "merge", "cherry-pick", "id", "msg", "tag", "type", "order", "parent", "normal", "reverse", "highlight", "lr", "tb", "bt", "acctitle", "accdescr", "title"],
+);
+
 /** A name mermaid's gitGraph takes as a branch (its REFERENCE token, never a number). */
 export function mermaidBranch(name: string, taken: readonly string[] = []): string {
-  let out = name.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "branch";
-  if (!/^[A-Za-z]/.test(out)) out = `b-${out}`;
+  let out = name.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
+  // Never a number, never one of gitGraph's words.
+  if (!/^[A-Za-z]/.test(out) || GITGRAPH_WORDS.has(out.toLowerCase())) out = `b-${out}`.replace(/-+$/, "");
   let candidate = out;
   for (let i = 2; taken.includes(candidate); i++) candidate = `${out}-${i}`;
   return candidate;

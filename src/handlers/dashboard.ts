@@ -25,19 +25,19 @@ const bursts = new KeyedDebounce(debounceMs());
 export const FLOW_EVENTS = ["pull_request.closed", "release.published", "push", "check_run.completed", "check_suite.completed", "status"] as const;
 export const DASHBOARD_ISSUE_EVENTS = ["issues.edited", "issues.closed", "issues.deleted"] as const;
 
-/** Refreshes after the burst; without a delay the delivery waits for it (tests, development), with one it does not hold GitHub's delivery. */
-function refreshSoon({ io, config }: EventIo): Promise<void> {
+/**
+ * Refreshes after the burst settles. The delivery never waits for it: the dashboard is no verdict,
+ * and a slow refresh must not hold GitHub's delivery. A failure is logged; the sweep repairs it.
+ */
+function refreshSoon({ io, config }: EventIo): void {
   const key = `${io.repo.owner}/${io.repo.repo}`.toLowerCase();
-  const done = bursts
-    .run(key, async () => refreshDashboard(io, await config()))
-    .then(
-      (result) => io.log.info({ result: { kind: result.kind, ...("write" in result ? { write: result.write, sync: result.sync.kind } : {}) } }, "dashboard refreshed"),
-      (error: unknown) => {
-        metrics.errors.inc({ source: "dashboard" });
-        io.log.warn({ err: error }, "dashboard refresh failed; the next event or sweep retries it");
-      },
-    );
-  return debounceMs() > 0 ? Promise.resolve() : done;
+  void bursts.run(key, async () => refreshDashboard(io, await config())).then(
+    (result) => io.log.info({ result: { kind: result.kind, ...("write" in result ? { write: result.write, sync: result.sync.kind } : {}) } }, "dashboard refreshed"),
+    (error: unknown) => {
+      metrics.errors.inc({ source: "dashboard" });
+      io.log.warn({ err: error }, "dashboard refresh failed; the next event or sweep retries it");
+    },
+  );
 }
 
 type FlowContext = Context<(typeof FLOW_EVENTS)[number]>;
@@ -64,7 +64,17 @@ function branchesOf(context: FlowContext, appId: number): { readonly branches: r
   return branch ? { branches: [branch] } : undefined;
 }
 
+/** The dashboard is no verdict: its failures never fail a delivery (the sweep repairs it). */
 export async function onFlowEvent(context: FlowContext, deps: HandlerDeps): Promise<void> {
+  try {
+    await flowEvent(context, deps);
+  } catch (error) {
+    metrics.errors.inc({ source: "dashboard" });
+    context.log.warn({ err: error, delivery: context.id }, "dashboard: could not read what the event changed; the sweep refreshes it");
+  }
+}
+
+async function flowEvent(context: FlowContext, deps: HandlerDeps): Promise<void> {
   const me = await deps.identity();
   const about = branchesOf(context, me.id);
   if (!about) return;
@@ -76,7 +86,7 @@ export async function onFlowEvent(context: FlowContext, deps: HandlerDeps): Prom
   if (!relevant) return;
   // Checks and statuses matter on development (the sync PR's head) only.
   if ((context.name === "check_run" || context.name === "check_suite" || context.name === "status") && !about.branches.includes(development)) return;
-  await refreshSoon(event);
+  refreshSoon(event);
 }
 
 type IssueContext = Context<(typeof DASHBOARD_ISSUE_EVENTS)[number]>;
@@ -87,7 +97,7 @@ export async function onDashboardIssue(context: IssueContext, deps: HandlerDeps)
   if (issue.user?.login !== me.botLogin || !(issue.body ?? "").startsWith(DASHBOARD_MARKER) || sender?.login === me.botLogin) return;
   const event = await eventIo(context as Context, deps);
   if (context.payload.action !== "edited") {
-    await refreshSoon(event); // closed or deleted by a person: reopened or re-created
+    refreshSoon(event); // closed or deleted by a person: reopened or re-created
     return;
   }
   const changes = (context.payload as { changes?: { body?: { from?: string } } }).changes;

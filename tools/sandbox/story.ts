@@ -145,7 +145,7 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator, cha
     if (!chaos) return;
     // The outage ends; the sweep redelivers what failed and repairs what is missing; chaos resumes.
     stack.twin.setFaults(null);
-    stack.twin.setWebhookKnobs({});
+    stack.twin.setWebhookKnobs({ dropRate: 0, duplicateRate: 0 }); // knobs merge: `{}` would keep dropping
     const summary = await stack.sweep();
     await stack.twin.idle({ timeoutMs: 60_000, quietMs: 300 });
     say.steward(`sweep: redelivered ${summary.redeliveries.redelivered}, repaired ${summary.checks.rewritten} checks, ${summary.backports.fixed} backports, ${summary.extra.fixed} releases (${summary.requests} requests)`);

@@ -54,9 +54,10 @@ export function pendingBackports(p: FlowPulls, config: Config): PendingBackportF
   return out;
 }
 
-/** Merged PRs into development among `shas` (the commits development has and production lacks). */
-export function unreleasedPulls(p: FlowPulls, shas: ReadonlySet<string>): PullRequestFacts[] {
-  return p.development.filter((pr) => pr.merged && pr.mergeCommitSha !== null && shas.has(pr.mergeCommitSha));
+/** Merged PRs into development among `shas` (the commits development has and production lacks), backports left out. */
+export function unreleasedPulls(p: FlowPulls, shas: ReadonlySet<string>, config: Config): PullRequestFacts[] {
+  // Backport PRs bring production's own changes back: nothing new to release.
+  return p.development.filter((pr) => pr.merged && pr.mergeCommitSha !== null && shas.has(pr.mergeCommitSha) && sourceOfBackportBranch(config, pr.route.source) === undefined);
 }
 
 /** The picture's events: syncs and hotfixes into production, backports merged into development. */

@@ -80,7 +80,7 @@ const isOurs = (io: WorkflowIo, p: SyncPull): boolean => p.author === io.me.botL
 function syncPrText(io: WorkflowIo, config: CompiledConfig, r: FlowReadings, window: string) {
   const { flowName } = syncValidation(config, fullName(io));
   const shas = new Set(r.ahead.commits.map((c) => c.sha));
-  const pulls = unreleasedPulls(pullsOf(io, r), shas).sort((a, b) => a.number - b.number);
+  const pulls = unreleasedPulls(pullsOf(io, r), shas, config).sort((a, b) => a.number - b.number);
   const predicted = predictSyncVersion(r.tags, config, flowName, "");
   const checks = flowName ? (config.compiled.required[flowName] ?? []).map((c) => c.name) : [];
   const b = config.branches;
@@ -91,7 +91,7 @@ function syncPrText(io: WorkflowIo, config: CompiledConfig, r: FlowReadings, win
       development: b.development,
       production: b.production,
       predicted,
-      lastRelease: r.releases[0]?.tag ?? null,
+      lastRelease: predicted.ok ? (predicted.previous?.tag ?? null) : (r.releases[0]?.tag ?? null),
       checks,
       pulls: pulls.map((p) => ({ number: p.number, title: p.title })),
       commits: [...r.ahead.commits].reverse(),
@@ -132,7 +132,7 @@ async function syncPrFact(io: WorkflowIo, config: CompiledConfig, r: FlowReading
 async function dashboardFacts(io: WorkflowIo, config: CompiledConfig, r: FlowReadings, audit: readonly AuditFinding[] | undefined): Promise<DashboardFacts> {
   const pulls = pullsOf(io, r);
   const shas = new Set(r.ahead.commits.map((c) => c.sha));
-  const unreleased = unreleasedPulls(pulls, shas);
+  const unreleased = unreleasedPulls(pulls, shas, config);
   const { flowName } = syncValidation(config, fullName(io));
   return {
     now: io.now(),

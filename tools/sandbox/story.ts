@@ -32,6 +32,8 @@ export class StoryError extends Error {
 
 export interface Narrator {
   step(title: string): void;
+  /** A block of text shown as it is (the dashboard's markdown). */
+  text?(block: string): void;
   actor(line: string): void;
   steward(line: string): void;
   ok(line: string): void;
@@ -330,6 +332,26 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator, cha
   expectReleaseNotes(ctx, "rollback", "v1.1.2", ["Reverts v1.1.1"]);
   expectReleaseNotes(ctx, "rollback", "v1.1.1", ["v1.1.2"]);
   say.steward(`tags: ${repo.tags().map((t) => t.name).sort().join(", ")}`);
+
+  say.step("The dashboard issue shows the flow at a glance");
+  await expectDashboard(ctx, "v1.1.2");
+}
+
+/** Exactly one dashboard issue, current with the newest release; the sandbox prints it. */
+async function expectDashboard(ctx: StoryContext, release: string): Promise<void> {
+  const mine = () => ctx.repo.issues().filter((i) => i.user === "branch-steward[bot]" && i.body.startsWith("<!-- branch-steward:dashboard -->"));
+  const deadline = Date.now() + 20_000;
+  // Refreshes run after the burst that triggered them: wait for the one that saw the release.
+  while (!mine()[0]?.body.includes(`**${release.replace(/\./g, "\\.")}**`) && Date.now() < deadline) {
+    await ctx.settle();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const found = mine();
+  if (found.length !== 1) throw new StoryError("dashboard", `expected one dashboard issue, found ${found.length}`);
+  const dashboard = found[0] as { number: number; title: string; body: string };
+  if (!dashboard.body.includes(`**${release.replace(/\./g, "\\.")}**`)) throw new StoryError("dashboard", `expected the dashboard to show ${release}; it says:\n${dashboard.body}`);
+  ctx.say.steward(`dashboard #${dashboard.number} "${dashboard.title}":`);
+  ctx.say.text?.(dashboard.body);
 }
 
 function expectTag(ctx: StoryContext, step: string, name: string, sha: string | null): void {

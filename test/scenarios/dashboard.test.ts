@@ -10,6 +10,7 @@ import { Octokit } from "@octokit/rest";
 import { pino } from "pino";
 import YAML from "yaml";
 import { parseConfig } from "../../src/config/parse.js";
+import { metrics } from "../../src/observability/metrics.js";
 import type { WorkflowIo } from "../../src/workflows/io.js";
 import { refreshDashboard } from "../../src/workflows/dashboard.js";
 import { SANDBOX_APP_ID, SANDBOX_INSTALLATION_ID, startStack, type Stack } from "../../tools/sandbox/stack.js";
@@ -117,6 +118,11 @@ it("shows each section with GitHub's counts; closed or deleted, it comes back; t
   expect(() => parseMermaid("gitGraph", graph)).not.toThrow();
   expect(graph).toContain(`hotfix #${hotfix}`);
   expect([f1, f2]).toHaveLength(2);
+  // /metrics: the cadence gauges for this repository.
+  const gauge = async (g: typeof metrics.syncAgeSeconds) => (await g.get()).values.find((v) => v.labels.repository === `${OWNER}/${REPO}`)?.value;
+  expect(await gauge(metrics.syncAgeSeconds)).toBeGreaterThanOrEqual(41 * 86_400);
+  expect(await gauge(metrics.developmentAheadCommits)).toBe(ahead);
+  expect(await gauge(metrics.backportOldestPendingSeconds)).toBeGreaterThanOrEqual(3 * 86_400);
 
   // A read-only person ticks a box: nothing happens, nothing is written.
   const dashboard = dashboards(repo)[0]!.number;

@@ -10,7 +10,7 @@ import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot"
 import { createApp, FULL_SWEEP, workLockOf } from "../../src/index.js";
 import { withCourtesyGate } from "../../src/github/courtesy-gate.js";
 import { appIdentity } from "../../src/github/identity.js";
-import { sweep, type SweepOptions, type SweepSummary } from "../../src/reconcile/sweep.js";
+import { RECONCILERS, sweep, type SweepOptions, type SweepSummary } from "../../src/reconcile/sweep.js";
 import { createClock, startTwin, type Twin, type TwinOptions } from "../twin/index.js";
 
 export const SANDBOX_APP_ID = 1001;
@@ -39,6 +39,8 @@ export interface StackOptions {
   readonly redisUrl?: string;
   /** Base of octokit's retry backoff (1000 ms in production: retries after 1 s, 4 s, 9 s). */
   readonly retryBaseMs?: number;
+  /** The dashboard issue (events and the sweep's reconciler); on by default, as in the app. */
+  readonly dashboards?: boolean;
 }
 
 export function generatePrivateKey(): string {
@@ -85,7 +87,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   let probot: Probot | undefined;
   // The stack's app never inherits REDIS_URL or a sweep schedule from the environment.
-  const app = options.app ?? createApp({ redisUrl: options.redisUrl, sweepMinutes: 0 });
+  const app = options.app ?? createApp({ redisUrl: options.redisUrl, sweepMinutes: 0, dashboards: options.dashboards ?? true });
+  const reconcilers = options.dashboards === false ? RECONCILERS.filter((r) => r.name !== "dashboard") : RECONCILERS;
   await server.load((p, o) => {
     probot = p;
     return app(p, o);
@@ -102,7 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     privateKey,
     async sweep(overrides = {}) {
       if (!probot) throw new Error("the app is not loaded");
-      return sweep(probot, appIdentity(probot), { ...FULL_SWEEP, lock: workLockOf(probot), ...overrides });
+      return sweep(probot, appIdentity(probot), { ...FULL_SWEEP, reconcilers, lock: workLockOf(probot), ...overrides });
     },
     async close() {
       await server.stop();

@@ -340,11 +340,12 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator, cha
 /** Exactly one dashboard issue, current with the newest release; the sandbox prints it. */
 async function expectDashboard(ctx: StoryContext, release: string): Promise<void> {
   const mine = () => ctx.repo.issues().filter((i) => i.user === "branch-steward[bot]" && i.body.startsWith("<!-- branch-steward:dashboard -->"));
-  const deadline = Date.now() + 20_000;
+  const shows = () => mine()[0]?.body.includes(`**${release.replace(/\./g, "\\.")}**`) === true;
   // Refreshes run after the burst that triggered them: wait for the one that saw the release.
-  while (!mine()[0]?.body.includes(`**${release.replace(/\./g, "\\.")}**`) && Date.now() < deadline) {
-    await ctx.settle();
+  await ctx.settle();
+  for (const deadline = Date.now() + 10_000; !shows() && Date.now() < deadline; ) {
     await new Promise((resolve) => setTimeout(resolve, 100));
+    await ctx.twin.idle({ timeoutMs: 10_000 });
   }
   const found = mine();
   if (found.length !== 1) throw new StoryError("dashboard", `expected one dashboard issue, found ${found.length}`);

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { appIdentity, type IdentityProvider } from "./github/identity.js";
 import type { HandlerDeps } from "./handlers/event.js";
-import { HANDLERS } from "./handlers/index.js";
+import { DASHBOARD_ROUTES, HANDLERS, type Route } from "./handlers/index.js";
 import { deliveryJob, describeJob, evaluateJobs, jobRunner, type Work } from "./handlers/jobs.js";
 import { createBullQueue } from "./infra/queue-bullmq.js";
 import { createMemoryQueue, type JobQueue, type QueueOptions } from "./infra/queue.js";
@@ -105,6 +105,8 @@ export interface AppOptions {
    * right after `probot.receive`). Default: the job queue (on Redis with `redisUrl`).
    */
   readonly queue?: "inline" | QueueSettings;
+  /** Keep the dashboard issue current on events (default true); handler tests that mock every request turn it off. */
+  readonly dashboards?: boolean;
 }
 
 const queues = new WeakMap<Probot, JobQueue<Work>>();
@@ -122,8 +124,8 @@ export async function drainQueues(graceMs: number): Promise<number> {
   return left.reduce((a, b) => a + b, 0);
 }
 
-async function createJobQueue(probot: Probot, deps: HandlerDeps, redisUrl: string | undefined, settings: QueueSettings): Promise<JobQueue<Work>> {
-  const runner = jobRunner(probot, deps);
+async function createJobQueue(probot: Probot, deps: HandlerDeps, routes: readonly Route[], redisUrl: string | undefined, settings: QueueSettings): Promise<JobQueue<Work>> {
+  const runner = jobRunner(probot, deps, routes);
   const options: QueueOptions<Work> = {
     ...settings,
     run: async (work) => {
@@ -167,8 +169,9 @@ export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => a
   const redisUrl = "redisUrl" in appOptions ? appOptions.redisUrl : process.env.REDIS_URL;
   const lock: WorkLock = await createWorkLock({ redisUrl, log: probot.log });
   locks.set(probot, lock);
+  const routes = appOptions.dashboards === false ? HANDLERS.filter((r) => !DASHBOARD_ROUTES.includes(r)) : HANDLERS;
   if (appOptions.queue === "inline") {
-    for (const route of HANDLERS) probot.on([...route.events], guarded((context) => route.run(context, { identity, lock })));
+    for (const route of routes) probot.on([...route.events], guarded((context) => route.run(context, { identity, lock })));
   } else {
     // Work leaves the request path: a verified delivery becomes a job, and the endpoint answers.
     const enqueue = async (work: ReturnType<typeof deliveryJob>) => {
@@ -182,8 +185,8 @@ export const createApp = (appOptions: AppOptions = {}): ApplicationFunction => a
         for (const job of evaluateJobs(target, pulls, config, why)) await enqueue(job);
       },
     };
-    const queue = await createJobQueue(probot, deps, redisUrl, appOptions.queue ?? {});
-    const events = [...new Set(HANDLERS.flatMap((route) => route.events))];
+    const queue = await createJobQueue(probot, deps, routes, redisUrl, appOptions.queue ?? {});
+    const events = [...new Set(routes.flatMap((route) => route.events))];
     probot.on(events, guarded((context) => enqueue(deliveryJob(context))));
   }
   adminRoutes(probot, identity, options?.addHandler);

@@ -102,6 +102,22 @@ const duration = z
   .regex(/^\d+(s|m|h|d)$/, "use a number and a unit: s, m, h or d (e.g. 24h)")
   .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as "s" | "m" | "h" | "d"]);
 
+/** A whole number of days such as `30d`, in seconds. */
+const days = z
+  .string()
+  .regex(/^[1-9]\d{0,3}d$/, "use a whole number of days such as 30d (1d to 9999d)")
+  .transform((v) => Number(v.slice(0, -1)) * 86400);
+
+/** True for a time zone `Intl` knows (IANA names, `UTC`). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const checkNamePattern = boundedPattern().superRefine((value, ctx) => {
   const error = compilePattern(value, {}).error;
   if (error) ctx.addIssue({ code: "custom", message: error });
@@ -297,6 +313,45 @@ export const configObject = z.strictObject({
       })
       .prefault({})
       .meta({ description: "Coupled components: paths that must change together in one PR, and across what a sync ships." }),
+    dashboard: z
+      .strictObject({
+        enabled: z.boolean().default(true).meta({ description: "Keep one dashboard issue in the repository: the flow at a glance, with actions." }),
+        title: z.string().trim().min(1).max(256, "GitHub limits issue titles to 256 characters").default("Branch flow dashboard").meta({ description: "The dashboard issue's title." }),
+      })
+      .prefault({}),
+    cadence: z
+      .strictObject({
+        sync_every: days.prefault("30d").meta({ description: "A sync (development → production) is overdue this long after the last one (e.g. 7d, 30d)." }),
+        warn_after: days.optional().meta({ description: "Warn that a sync is due this long after the last one; default three quarters of `sync_every`." }),
+        backport_within: days.prefault("2d").meta({ description: "A backport waiting longer than this, or production ahead of development longer than this, leads the dashboard." }),
+      })
+      .prefault({})
+      .superRefine((c, ctx) => {
+        if (c.warn_after !== undefined && c.sync_every !== undefined && c.warn_after >= c.sync_every) {
+          ctx.addIssue({ code: "custom", path: ["warn_after"], message: "warn_after must be shorter than sync_every" });
+        }
+      }),
+    sync: z
+      .strictObject({
+        schedule: z
+          .strictObject({
+            every: z
+              .string()
+              .regex(/^(monday|tuesday|wednesday|thursday|friday|saturday|sunday|[1-9]\d{0,2}d)$/, "use a weekday (monday … sunday) or a number of days such as 14d (1d to 999d)")
+              .meta({ description: "When a sync PR is due: every `monday` (… `sunday`), or every N days (`14d`)." }),
+            time_zone: z
+              .string()
+              .default("UTC")
+              .refine(isTimeZone, "use an IANA time zone such as Europe/Berlin or UTC")
+              .meta({ description: "The time zone the schedule's days start in (IANA name)." }),
+          })
+          .optional()
+          .meta({
+            description:
+              "Opt-in: open a development → production PR on this cadence when development is ahead, validation is configured and no sync PR is open. The app keeps its body current and never merges it.",
+          }),
+      })
+      .prefault({}),
   });
 
 export const configSchema = configObject

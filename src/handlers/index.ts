@@ -2,6 +2,7 @@
 import type { Context } from "probot";
 import { onCheckRun, onCheckRunRerequested } from "./check-run.js";
 import { onCheckSuite, onPush, onStatus } from "./commit-signals.js";
+import { DASHBOARD_ISSUE_EVENTS, FLOW_EVENTS, onDashboardIssue, onFlowEvent } from "./dashboard.js";
 import type { HandlerDeps } from "./event.js";
 import { INSTALLATION_ACTIONS, INSTALLATION_REPOSITORIES_ACTIONS, onInstallation, onInstallationRepositories } from "./installation.js";
 import { onIssueComment } from "./issue-comment.js";
@@ -22,6 +23,12 @@ const route = <E extends EventName>(events: readonly E[], run: (context: Context
   run: run as Route["run"],
 });
 
+/** The dashboard's routes: the app's `dashboards: false` option leaves them out (handler tests that mock every request). */
+export const DASHBOARD_ROUTES: readonly Route[] = [
+  route(FLOW_EVENTS, onFlowEvent), //                                            dashboard + scheduled sync PR, debounced
+  route(DASHBOARD_ISSUE_EVENTS, onDashboardIssue), //                            dashboard ticked, closed or deleted
+];
+
 export const HANDLERS: readonly Route[] = [
   route(PULL_REQUEST_EVENTS, onPullRequest), //                                  evaluate-and-report (+ retarget)
   route(["pull_request.closed"], onPullRequestClosed), //                        backport | mark backported, release
@@ -35,4 +42,5 @@ export const HANDLERS: readonly Route[] = [
   route(["merge_group.destroyed"], onMergeGroupDestroyed), //                    nothing to write
   route(INSTALLATION_ACTIONS, onInstallation), //                                first verdicts | forget the repositories
   route(INSTALLATION_REPOSITORIES_ACTIONS, onInstallationRepositories), //      first verdicts | forget the repositories
+  ...DASHBOARD_ROUTES,
 ];

@@ -82,18 +82,18 @@ export function evaluateJobs(target: FanOutTarget, pulls: readonly PullRequestFa
 }
 
 /** The routes of the event table that take this event (`push`, or `pull_request` + its action). */
-export function routesFor(name: string, action: unknown): Route[] {
+export function routesFor(name: string, action: unknown, routes: readonly Route[] = HANDLERS): Route[] {
   const full = typeof action === "string" ? `${name}.${action}` : name;
-  return HANDLERS.filter((r) => r.events.some((e) => e === name || e === full));
+  return routes.filter((r) => r.events.some((e) => e === name || e === full));
 }
 
 /** Runs one job: a delivery through its handlers, or one PR's evaluation. */
-export function jobRunner(probot: Probot, deps: HandlerDeps): (work: Work) => Promise<void> {
+export function jobRunner(probot: Probot, deps: HandlerDeps, routes: readonly Route[] = HANDLERS): (work: Work) => Promise<void> {
   return async (work) => {
     const octokit = await probot.auth(work.installationId);
     if (work.kind === "delivery") {
       const context = new Context({ id: work.id, name: work.name, payload: work.payload } as never, octokit, probot.log.child({ name: "job" }));
-      for (const route of routesFor(work.name, work.payload.action)) await route.run(context, deps);
+      for (const route of routesFor(work.name, work.payload.action, routes)) await route.run(context, deps);
       return;
     }
     const log = probot.log.child({ name: "job", delivery: work.delivery, repo: `${work.repo.owner}/${work.repo.repo}` });

@@ -10,6 +10,9 @@ export type LockSubject =
   /** Queue jobs about a branch (a push) or a commit (a check or status on it). */
   | { readonly kind: "branch"; readonly repo: RepoRef; readonly branch: string }
   | { readonly kind: "commit"; readonly repo: RepoRef; readonly sha: string }
+  /** The dashboard issue and the scheduled sync PR of a repository; its ticked boxes. */
+  | { readonly kind: "dashboard"; readonly repo: RepoRef }
+  | { readonly kind: "dashboard-action"; readonly repo: RepoRef }
   /** A command refusal, one per person and PR. */
   | { readonly kind: "refusal"; readonly repo: RepoRef; readonly pr: number; readonly login: string };
 
@@ -20,6 +23,7 @@ export function lockKey(s: LockSubject): string {
   if (s.kind === "merge-group") return `${repo}@${s.sha.toLowerCase()}:merge-group`;
   if (s.kind === "branch") return `${repo}:branch:${s.branch}`;
   if (s.kind === "commit") return `${repo}@${s.sha.toLowerCase()}`;
+  if (s.kind === "dashboard" || s.kind === "dashboard-action") return `${s.kind}:${repo}`;
   if (s.kind === "refusal") return `${repo}#${s.pr}:refused:${s.login.toLowerCase()}`;
   return `${repo}#${s.pr}:${s.kind}`;
 }

@@ -63,6 +63,14 @@ export interface Metrics {
   readonly jobs: Counter<"kind" | "outcome">;
   /** Time one job attempt took, by kind. */
   readonly jobDuration: Histogram<"kind">;
+   * The flow's cadence, per repository (the one metric family labelled by repository: one series
+   * per installed repository, set when its dashboard is refreshed). Seconds since the last sync.
+   */
+  readonly syncAgeSeconds: Gauge<"repository">;
+  /** Commits development has that production lacks, per repository. */
+  readonly developmentAheadCommits: Gauge<"repository">;
+  /** Age of the oldest merge into production whose backport has not merged, per repository (0 when none). */
+  readonly backportOldestPendingSeconds: Gauge<"repository">;
 }
 
 export interface MetricsOptions {
@@ -167,6 +175,24 @@ export function createMetrics(registry: Registry = new Registry(), options: Metr
       help: "Time one queue job attempt took, by kind.",
       labelNames: ["kind"],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    syncAgeSeconds: new Gauge({
+      name: `${METRIC_PREFIX}sync_age_seconds`,
+      help: "Seconds since the last development → production sync merged, per repository (absent when none was found).",
+      labelNames: ["repository"],
+      registers,
+    }),
+    developmentAheadCommits: new Gauge({
+      name: `${METRIC_PREFIX}development_ahead_commits`,
+      help: "Commits development has that production lacks, per repository.",
+      labelNames: ["repository"],
+      registers,
+    }),
+    backportOldestPendingSeconds: new Gauge({
+      name: `${METRIC_PREFIX}backport_oldest_pending_seconds`,
+      help: "Age of the oldest production merge whose backport has not merged, per repository (0 when none).",
+      labelNames: ["repository"],
       registers,
     }),
   };

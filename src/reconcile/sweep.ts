@@ -20,6 +20,7 @@ import { metrics } from "../observability/metrics.js";
 import { backports } from "./backports.js";
 import { checks } from "./checks.js";
 import { mergeGroups } from "./merge-groups.js";
+import { dashboards } from "./dashboard.js";
 import { planRedeliveries, type DeliveryAttempt } from "./plan.js";
 import { isolated, type Reconciler, type SweepOptions, type SweepSummary } from "./reconciler.js";
 import { releases } from "./releases.js";
@@ -27,7 +28,7 @@ import { releases } from "./releases.js";
 export type { Reconciler, RepoSweep, SweepFailure, SweepOptions, SweepSummary } from "./reconciler.js";
 
 /** What the sweep repairs on every repository, in this order. */
-export const RECONCILERS: readonly Reconciler[] = [checks, mergeGroups, backports, releases];
+export const RECONCILERS: readonly Reconciler[] = [checks, mergeGroups, backports, releases, dashboards];
 
 export const DEFAULT_SWEEP: SweepOptions = {
   windowMs: 6 * 3600_000,

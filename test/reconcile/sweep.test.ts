@@ -149,7 +149,7 @@ it("one PR's failed write, one failing repository and one failing reconciler nev
   };
 
   const errorsBefore = (await metrics.errors.get()).values.find((v) => v.labels.source === "sweep")?.value ?? 0;
-  const summary = await sweep(t.probot, identity, { ...DEFAULT_SWEEP, reconcilers: [...RECONCILERS.filter((r) => r.name !== "releases"), releases] }, NOW);
+  const summary = await sweep(t.probot, identity, { ...DEFAULT_SWEEP, reconcilers: [...RECONCILERS.filter((r) => r.name !== "releases" && r.name !== "dashboard"), releases] }, NOW);
 
   expect(checks.alpha2).toMatchObject({ name: "branch-steward / development", conclusion: "success" });
   expect(String(written.claim?.external_id)).toMatch(/;c=unconfirmed$/); // the next sweep retries the comment
@@ -207,7 +207,8 @@ it("a failing redelivery or installation is counted, and the other installations
   closedPulls(scope, "gamma", []); // backports
   closedPulls(scope, "gamma", []); // releases
 
-  const summary = await sweep(t.probot, identity, DEFAULT_SWEEP, NOW);
+  // The dashboard reconciler has its own tests (test/scenarios/dashboard.test.ts).
+  const summary = await sweep(t.probot, identity, { ...DEFAULT_SWEEP, reconcilers: RECONCILERS.filter((r) => r.name !== "dashboard") }, NOW);
 
   expect(summary).toMatchObject({
     redeliveries: { failed: 2, redelivered: 1 },

@@ -8,6 +8,9 @@ import { startStack, type Stack } from "../../tools/sandbox/stack.js";
 import { CI_APP, seedRepository, VALIDATION_CHECKS } from "../../tools/sandbox/story.js";
 import type { RepoHandle } from "../../tools/twin/index.js";
 
+/** End states are compared across runs by PR number: the dashboard issue (numbered with them, at a moment that differs with the faults) stays out. */
+const NO_DASHBOARD = { dashboards: false } as const;
+
 const FIGURES = process.env.RELIABILITY_FIGURES; // a path: record the figures there (npm run reliability)
 const figures: Record<string, unknown> = {};
 let stack: Stack;
@@ -69,7 +72,7 @@ function endState(repo: RepoHandle): { pulls: PullState[]; duplicates: number; t
 }
 
 async function cleanRun(): Promise<ReturnType<typeof endState>> {
-  const clean = await startStack();
+  const clean = await startStack(NO_DASHBOARD);
   try {
     const repo = seedRepository(clean.twin);
     await lifecycle(repo);
@@ -84,7 +87,7 @@ const repoWrites = (s: Stack) => s.twin.requests.filter((r) => r.write && !r.rou
 
 it("every lifecycle event delivered three times: no duplicate anything", async () => {
   const expected = await cleanRun();
-  stack = await startStack({ twin: { webhooks: { duplicateRate: 1 } } });
+  stack = await startStack({ ...NO_DASHBOARD, twin: { webhooks: { duplicateRate: 1 } } });
   const repo = seedRepository(stack.twin);
   await lifecycle(repo);
   await stack.twin.idle({ timeoutMs: 30_000 });
@@ -108,6 +111,7 @@ it("every lifecycle event delivered three times: no duplicate anything", async (
 it("20% injected faults (500, 502, 403 secondary limit, timeouts): after retries and one sweep, the end state equals the fault-free run", async () => {
   const expected = await cleanRun();
   stack = await startStack({
+    ...NO_DASHBOARD,
     retryBaseMs: 20,
     twin: { faults: { rate: 0.2, seed: 7, timeoutMs: 300, retryAfterSeconds: 1 }, webhooks: { timeoutMs: 2_000 } },
   });
@@ -144,7 +148,7 @@ it("20% injected faults (500, 502, 403 secondary limit, timeouts): after retries
 
 it("webhooks dropped while the app is down: the sweep at start-up restores every check and backport", async () => {
   const expected = await cleanRun();
-  stack = await startStack();
+  stack = await startStack(NO_DASHBOARD);
   const repo = seedRepository(stack.twin);
   stack.twin.setOnline(false);
   await lifecycle(repo);
@@ -164,7 +168,7 @@ it("webhooks dropped while the app is down: the sweep at start-up restores every
 
 it("reconcilers alone (no redelivery possible) restore the same state", async () => {
   const expected = await cleanRun();
-  stack = await startStack({ logLevel: process.env.DEBUG_STACK ? "warn" : "silent" });
+  stack = await startStack({ ...NO_DASHBOARD, logLevel: process.env.DEBUG_STACK ? "warn" : "silent" });
   const repo = seedRepository(stack.twin);
   stack.twin.setOnline(false);
   await lifecycle(repo);
@@ -179,7 +183,7 @@ it("reconcilers alone (no redelivery possible) restore the same state", async ()
 });
 
 it("a GitHub answer slower than the 9 s webhook window: every delivery is answered once queued, the job finishes in the background", async () => {
-  stack = await startStack({ twin: { webhooks: { timeoutMs: 15_000 } } });
+  stack = await startStack({ ...NO_DASHBOARD, twin: { webhooks: { timeoutMs: 15_000 } } });
   const repo = seedRepository(stack.twin);
   let slowed = 0;
   stack.twin.setLatency((route) => (route.startsWith("POST ") && route.includes("/check-runs") && slowed++ === 0 ? 9_500 : 0));
@@ -197,7 +201,7 @@ it("a GitHub answer slower than the 9 s webhook window: every delivery is answer
 }, 40_000);
 
 it("out-of-order delivery: a stale synchronize arriving after a newer one leaves the check for the newest head", async () => {
-  stack = await startStack();
+  stack = await startStack(NO_DASHBOARD);
   const repo = seedRepository(stack.twin);
   repo.commit("feature/z", { message: "z1", files: { "z.txt": "1\n" }, author: "alice", from: "development" });
   const pr = repo.openPR({ head: "feature/z", base: "production", title: "Z", user: "alice" });

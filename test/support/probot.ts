@@ -28,7 +28,7 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-export async function createTestProbot(): Promise<{ probot: Probot; logs: LogLine[] }> {
+export async function createTestProbot(o: { dashboards?: boolean } = {}): Promise<{ probot: Probot; logs: LogLine[] }> {
   const logs: LogLine[] = [];
   const log = pino({ level: "debug" }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
   const probot = new Probot({
@@ -42,8 +42,8 @@ export async function createTestProbot(): Promise<{ probot: Probot; logs: LogLin
       throttle: { ...(options.throttle as object), enabled: false },
     })),
   });
-  // nock tests never reach Redis; handlers run inside `probot.receive`, so tests assert right after it.
-  await probot.load(createApp({ redisUrl: undefined, sweepMinutes: 0, queue: "inline" }));
+  // nock tests never reach Redis; the dashboard's requests are mocked only where a test asks for it; handlers run inside `probot.receive`, so tests assert right after it.
+  await probot.load(createApp({ redisUrl: undefined, sweepMinutes: 0, queue: "inline", dashboards: o.dashboards ?? false }));
   return { probot, logs };
 }
 

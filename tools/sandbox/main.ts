@@ -15,6 +15,7 @@ const narrator: Narrator = {
   actor: (line) => console.log(`  👤 ${line}`),
   steward: (line) => console.log(`  🤖 ${line}`),
   ok: (line) => console.log(`  ✔ ${line}`),
+  text: (block) => console.log(block.replace(/^/gm, "     │ ")),
 };
 
 const started = Date.now();

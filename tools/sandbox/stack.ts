@@ -12,7 +12,7 @@ import { withConditionalRequests } from "../../src/github/conditional-requests.j
 import { withCourtesyGate } from "../../src/github/courtesy-gate.js";
 import { appIdentity, type IdentityProvider } from "../../src/github/identity.js";
 import { createEtagStore } from "../../src/infra/etag-cache.js";
-import { sweep, type SweepOptions, type SweepSummary } from "../../src/reconcile/sweep.js";
+import { RECONCILERS, sweep, type SweepOptions, type SweepSummary } from "../../src/reconcile/sweep.js";
 import { createClock, startTwin, type Twin, type TwinOptions } from "../twin/index.js";
 
 export const SANDBOX_APP_ID = 1001;
@@ -45,6 +45,8 @@ export interface StackOptions {
   readonly conditionalRequests?: boolean;
   /** The app's job queue (default: in process, retries after 100 ms, 200 ms, …); `inline` runs handlers in the request. */
   readonly queue?: "inline" | QueueSettings;
+  /** The dashboard issue (events and the sweep's reconciler); on by default, as in the app. */
+  readonly dashboards?: boolean;
 }
 
 export function generatePrivateKey(): string {
@@ -95,7 +97,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let probot: Probot | undefined;
   let identity: IdentityProvider | undefined;
   // The stack's app never inherits REDIS_URL or a sweep schedule from the environment.
-  const app = options.app ?? createApp({ redisUrl: options.redisUrl, sweepMinutes: 0, queue: options.queue ?? { backoffMs: 100 } });
+  const app = options.app ?? createApp({ redisUrl: options.redisUrl, sweepMinutes: 0, queue: options.queue ?? { backoffMs: 100 }, dashboards: options.dashboards ?? true });
+  const reconcilers = options.dashboards === false ? RECONCILERS.filter((r) => r.name !== "dashboard") : RECONCILERS;
   await server.load((p, o) => {
     probot = p;
     return app(p, o);
@@ -116,7 +119,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async sweep(overrides = {}) {
       if (!probot) throw new Error("the app is not loaded");
       identity ??= appIdentity(probot); // one per app, as the app's own schedule has
-      return sweep(probot, identity, { ...sweepOptionsOf(probot), ...overrides });
+      return sweep(probot, identity, { ...sweepOptionsOf(probot), reconcilers, ...overrides });
     },
     async close() {
       await server.stop();

@@ -41,6 +41,8 @@ export class StoryError extends Error {
 
 export interface Narrator {
   step(title: string): void;
+  /** A block of text shown as it is (the dashboard's markdown). */
+  text?(block: string): void;
   actor(line: string): void;
   steward(line: string): void;
   ok(line: string): void;
@@ -154,7 +156,7 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator, cha
     if (!chaos) return;
     // The outage ends; the sweep redelivers what failed and repairs what is missing; chaos resumes.
     stack.twin.setFaults(null);
-    stack.twin.setWebhookKnobs({});
+    stack.twin.setWebhookKnobs({ dropRate: 0, duplicateRate: 0 }); // knobs merge: `{}` would keep dropping
     const summary = await stack.sweep();
     await stack.twin.idle({ timeoutMs: 60_000, quietMs: 300 });
     say.steward(`sweep: redelivered ${summary.redeliveries.redelivered}, repaired ${summary.checks.rewritten} checks, ${summary.backports.fixed} backports, ${summary.extra.fixed} releases (${summary.requests} requests)`);
@@ -341,6 +343,8 @@ export async function runStory(stack: Stack, say: Narrator = silentNarrator, cha
   say.steward(`tags: ${repo.tags().map((t) => t.name).sort().join(", ")}`);
 
   await coupledChange(ctx);
+  say.step("The dashboard issue shows the flow at a glance");
+  await expectDashboard(ctx, "v1.1.2");
 }
 
 /** 7. Coupled components: serving code and its thresholds change together. */
@@ -364,6 +368,24 @@ async function coupledChange(ctx: StoryContext): Promise<void> {
     conclusion: "success",
     summaryIncludes: ["Changed together: `pipeline/infer.py` (`when`) and `model/thresholds.yml` (`then`)"],
   });
+}
+
+/** Exactly one dashboard issue, current with the newest release; the sandbox prints it. */
+async function expectDashboard(ctx: StoryContext, release: string): Promise<void> {
+  const mine = () => ctx.repo.issues().filter((i) => i.user === "branch-steward[bot]" && i.body.startsWith("<!-- branch-steward:dashboard -->"));
+  const shows = () => mine()[0]?.body.includes(`**${release.replace(/\./g, "\\.")}**`) === true;
+  // Refreshes run after the burst that triggered them: wait for the one that saw the release.
+  await ctx.settle();
+  for (const deadline = Date.now() + 10_000; !shows() && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await ctx.twin.idle({ timeoutMs: 10_000 });
+  }
+  const found = mine();
+  if (found.length !== 1) throw new StoryError("dashboard", `expected one dashboard issue, found ${found.length}`);
+  const dashboard = found[0] as { number: number; title: string; body: string };
+  if (!dashboard.body.includes(`**${release.replace(/\./g, "\\.")}**`)) throw new StoryError("dashboard", `expected the dashboard to show ${release}; it says:\n${dashboard.body}`);
+  ctx.say.steward(`dashboard #${dashboard.number} "${dashboard.title}":`);
+  ctx.say.text?.(dashboard.body);
 }
 
 function expectTag(ctx: StoryContext, step: string, name: string, sha: string | null): void {

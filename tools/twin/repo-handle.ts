@@ -8,7 +8,7 @@ import { now } from "./core.js";
 import { HttpError, notFound } from "./errors.js";
 import { isAncestor } from "./git.js";
 import { createCheckRun, createStatus, rerequestCheckRun, updateCheckRun, type CheckRunInput } from "./ops/checks.js";
-import { addComment, addLabels, removeLabel } from "./ops/issues.js";
+import { addComment, addLabels, deleteIssue, removeLabel, updateIssue } from "./ops/issues.js";
 import { computeMergeability } from "./ops/mergeability.js";
 import { dequeuePull, enqueuePull, processMergeQueue, queuedEntries, type QueueStep } from "./ops/merge-queue.js";
 import {
@@ -273,6 +273,24 @@ export class RepoHandle {
 
   removeLabel(number: number, label: string, actor: string): void {
     removeLabel(this.core, this.state, this.issue(number), label, this.user(actor));
+  }
+
+  /** A person edits an issue (its body: e.g. ticks a box), closes or reopens it: `issues.edited|closed|reopened`. */
+  editIssue(number: number, change: { title?: string; body?: string; state?: "open" | "closed" }, actor: string): void {
+    updateIssue(this.core, this.state, this.issue(number), change, this.user(actor));
+  }
+
+  /** An admin deletes an issue: `issues.deleted`; the API answers 410 Gone for it afterwards. */
+  deleteIssue(number: number, actor: string): void {
+    deleteIssue(this.core, this.state, this.issue(number), this.user(actor));
+  }
+
+  /** The issues (not PRs), oldest first. */
+  issues(): { number: number; title: string; body: string; state: string; user: string }[] {
+    return [...this.state.issues.values()]
+      .filter((i) => !i.pull)
+      .sort((a, b) => a.number - b.number)
+      .map((i) => ({ number: i.number, title: i.title, body: i.body ?? "", state: i.state, user: i.user.login }));
   }
 
   // ── checks & statuses (other apps) ─────────────────────────────────────────

@@ -253,6 +253,8 @@ export interface RepoState {
   labels: Map<string, Label>;
   /** Issues and pull requests share one number sequence, as on GitHub. */
   issues: Map<number, IssueState>;
+  /** Numbers of deleted issues: GitHub answers 410 Gone for them. */
+  deletedIssues: Set<number>;
   nextNumber: number;
   comments: Map<number, IssueComment>;
   reviews: Review[];
@@ -398,6 +400,7 @@ export function newRepoState(
     collaborators: new Map(),
     labels: new Map(),
     issues: new Map(),
+    deletedIssues: new Set(),
     nextNumber: 1,
     comments: new Map(),
     reviews: [],

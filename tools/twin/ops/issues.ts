@@ -171,8 +171,17 @@ export function addAssignees(core: Core, repo: RepoState, issue: IssueState, log
   }
 }
 
+/** Deletes an issue (not a PR): GitHub answers 410 Gone for its number afterwards. */
+export function deleteIssue(core: Core, repo: RepoState, issue: IssueState, actor: Account): void {
+  if (issue.pull) throw new HttpError(422, "Pull requests cannot be deleted");
+  emitIssue(core, repo, issue, "deleted", actor);
+  repo.issues.delete(issue.number);
+  repo.deletedIssues.add(issue.number);
+  for (const [id, comment] of repo.comments) if (comment.issueNumber === issue.number) repo.comments.delete(id);
+}
+
 export function findIssue(repo: RepoState, number: number): IssueState {
   const issue = repo.issues.get(number);
-  if (!issue) throw notFound();
+  if (!issue) throw repo.deletedIssues.has(number) ? new HttpError(410, "This issue was deleted") : notFound();
   return issue;
 }

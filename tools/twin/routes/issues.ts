@@ -48,11 +48,14 @@ export const issueRoutes: Route[] = [
       const state = ctx.query.get("state") ?? "open";
       const wanted = (ctx.query.get("labels") ?? "").split(",").map((l) => l.trim().toLowerCase()).filter(Boolean);
       const creator = ctx.query.get("creator");
+      // sort: created (default) or updated; direction: desc (default) or asc.
+      const key = ctx.query.get("sort") === "updated" ? (i: IssueState) => i.updatedAt : (i: IssueState) => i.createdAt;
+      const sign = ctx.query.get("direction") === "asc" ? 1 : -1;
       const issues = [...repo.issues.values()]
         .filter((i) => state === "all" || i.state === state)
         .filter((i) => wanted.every((w) => i.labels.some((l) => l.toLowerCase() === w)))
         .filter((i) => !creator || i.user.login === creator)
-        .sort((a, b) => b.number - a.number);
+        .sort((a, b) => sign * (key(a).localeCompare(key(b)) || a.number - b.number));
       return paginated(ctx, issues, (i) => issueJson(ctx.core, repo, i));
     },
   },
@@ -88,6 +91,8 @@ export const issueRoutes: Route[] = [
       const { repo, issue } = issueParam(ctx);
       const state = optString(ctx.body, "state");
       if (state !== undefined && state !== "open" && state !== "closed") throw validationFailed({ resource: "Issue", code: "invalid", field: "state" });
+      const reason = optString(ctx.body, "state_reason");
+      if (reason !== undefined && !["completed", "not_planned", "reopened", "duplicate"].includes(reason)) throw validationFailed({ resource: "Issue", code: "invalid", field: "state_reason" });
       updateIssue(
         ctx.core,
         repo,

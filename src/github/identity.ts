@@ -8,6 +8,8 @@ export interface AppIdentity {
   readonly id: number;
   readonly slug: string;
   readonly botLogin: string;
+  /** The webhook events the app is registered for (`GET /app`), when read. */
+  readonly events?: readonly string[];
 }
 
 export type IdentityProvider = () => Promise<AppIdentity>;
@@ -19,7 +21,7 @@ export function appIdentity(app: Probot): IdentityProvider {
       const octokit = await app.auth();
       const { data } = await octokit.rest.apps.getAuthenticated();
       if (!data) throw new Error("GET /app returned no app");
-      return { id: data.id, slug: data.slug ?? String(data.id), botLogin: `${data.slug ?? data.id}[bot]` };
+      return { id: data.id, slug: data.slug ?? String(data.id), botLogin: `${data.slug ?? data.id}[bot]`, events: data.events ?? [] };
     })().catch((error: unknown) => {
       pending = undefined; // retry on the next event instead of caching a failure
       throw error;

@@ -19,13 +19,17 @@ import { forgetRepository } from "../workflows/evaluate-and-report.js";
 import { reportOpenPulls } from "../workflows/first-verdicts.js";
 import type { WorkflowIo } from "../workflows/io.js";
 import { eventIo, type HandlerDeps } from "./event.js";
+import { refreshDashboard } from "../workflows/dashboard.js";
 
 /** Repositories evaluated side by side (each one's PRs go one after another). */
 export const INSTALL_CONCURRENCY = 4;
 
 /** Runs for each repository once its first verdicts are written: the dashboard is created here. */
 export type InstalledRepositoryHook = (io: WorkflowIo, config: () => Promise<ConfigResult>) => Promise<void>;
-export const INSTALLED_REPOSITORY_HOOKS: InstalledRepositoryHook[] = [];
+export const INSTALLED_REPOSITORY_HOOKS: InstalledRepositoryHook[] = [
+  // The dashboard, with the audit's findings: the first thing a maintainer sees is what to fix.
+  async (io, config) => void (await refreshDashboard(io, await config())),
+];
 /** Runs for each repository the app lost (uninstalled, suspended, removed from the installation). */
 export type RemovedRepositoryHook = (repo: RepoRef) => void;
 export const REMOVED_REPOSITORY_HOOKS: RemovedRepositoryHook[] = [forgetRepository];

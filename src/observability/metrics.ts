@@ -63,6 +63,7 @@ export interface Metrics {
   readonly jobs: Counter<"kind" | "outcome">;
   /** Time one job attempt took, by kind. */
   readonly jobDuration: Histogram<"kind">;
+  /**
    * The flow's cadence, per repository (the one metric family labelled by repository: one series
    * per installed repository, set when its dashboard is refreshed). Seconds since the last sync.
    */

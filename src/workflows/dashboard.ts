@@ -6,16 +6,19 @@
  */
 import type { CompiledConfig } from "../config/compile.js";
 import type { ConfigResult } from "../config/parse.js";
+import { readAuditFacts } from "../github/audit-facts.js";
 import { ensureDashboardIssue } from "../github/dashboard-issue.js";
 import { readCommitChecks } from "../github/evidence.js";
 import { readFlow, type FlowReadings } from "../github/flow-facts.js";
 import { openSyncPull, updateSyncPull, type SyncPull } from "../github/sync-pr.js";
 import { lockKey } from "../infra/lock-keys.js";
 import { metrics } from "../observability/metrics.js";
+import { auditRepository } from "../policy/audit.js";
 import { buildDashboard, type AuditFinding, type DashboardFacts, type DashboardMetrics, type SyncPrFact } from "../policy/dashboard.js";
 import { flowHistory, lastSyncOf, pendingBackports, unreleasedPulls, type FlowPulls } from "../policy/dashboard-facts.js";
 import { evaluateRequiredChecks } from "../policy/gate.js";
 import { decideSyncPr, predictSyncVersion, syncValidation, type SyncPrDecision } from "../policy/sync-pr.js";
+import { explainFinding } from "../render/audit.js";
 import { DASHBOARD_MARKER, renderDashboard, renderDashboardTitle, renderDuplicateDashboard } from "../render/dashboard.js";
 import { renderSyncPrBody, renderSyncPrTitle, windowOfSyncPr } from "../render/sync-pr.js";
 import type { WorkflowIo } from "./io.js";
@@ -51,7 +54,7 @@ async function refresh(io: WorkflowIo, config: CompiledConfig, o: RefreshOptions
   const sync = await keepSyncPr(io, config, readings, o.syncNow === true);
   if (sync.kind === "opened" || (sync.kind === "kept-current" && sync.write === "updated")) readings = await readFlow(io.octokit, io.repo, config.branches);
   if (!config.dashboard.enabled) return { kind: "disabled", sync };
-  const facts = await dashboardFacts(io, config, readings, o.audit);
+  const facts = await dashboardFacts(io, config, readings, o.audit ?? (await auditFindings(io, config)));
   const model = buildDashboard(facts, config);
   const issue = await ensureDashboardIssue(io.octokit, io.repo, {
     bot: io.me.botLogin,
@@ -62,6 +65,29 @@ async function refresh(io: WorkflowIo, config: CompiledConfig, o: RefreshOptions
   });
   setGauges(fullName(io), model.metrics);
   return { kind: "written", issue: issue.number, write: issue.write, sync, metrics: model.metrics };
+}
+
+/**
+ * The repository audit (`branch-steward audit`'s rules), read with the installation's token: its
+ * reads are conditional, so an unchanged repository's audit costs 304s. A failed read leaves the
+ * audit's place empty with its placeholder; it never stops the dashboard.
+ */
+async function auditFindings(io: WorkflowIo, config: CompiledConfig): Promise<readonly AuditFinding[] | undefined> {
+  try {
+    const events = io.me.events;
+    const facts = await readAuditFacts(io.octokit as Parameters<typeof readAuditFacts>[0], io.repo, config, {
+      appId: io.me.id,
+      ...(events ? { appEvents: async () => events } : { appEventsUnknown: "the app's registration was not read" }),
+      now: io.now,
+    });
+    return auditRepository(config, facts).findings.map((f) => {
+      const { severity, title, fix } = explainFinding(f, { repo: fullName(io) });
+      return { severity, title, fix };
+    });
+  } catch (error) {
+    io.log.warn({ err: error }, "dashboard: the repository audit could not be read; its place stays empty");
+    return undefined;
+  }
 }
 
 function setGauges(repository: string, m: DashboardMetrics): void {

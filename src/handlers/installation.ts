@@ -28,7 +28,7 @@ export const INSTALL_CONCURRENCY = 4;
 export type InstalledRepositoryHook = (io: WorkflowIo, config: () => Promise<ConfigResult>) => Promise<void>;
 export const INSTALLED_REPOSITORY_HOOKS: InstalledRepositoryHook[] = [
   // The dashboard, with the audit's findings: the first thing a maintainer sees is what to fix.
-  async (io, config) => void (await refreshDashboard(io, await config())),
+  async (io, config) => void (await refreshDashboard(io, await config(), { freshAudit: true })),
 ];
 /** Runs for each repository the app lost (uninstalled, suspended, removed from the installation). */
 export type RemovedRepositoryHook = (repo: RepoRef) => void;

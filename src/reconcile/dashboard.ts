@@ -6,7 +6,7 @@ export const dashboards: Reconciler = {
   name: "dashboard",
   failure: "extra",
   async run({ io, config }) {
-    const result = await refreshDashboard(io, config);
+    const result = await refreshDashboard(io, config, { freshAudit: true });
     io.log.info({ result: { kind: result.kind, ...("write" in result ? { write: result.write, sync: result.sync } : {}) } }, "sweep: dashboard");
   },
 };

@@ -38,6 +38,8 @@ export interface RefreshOptions {
   readonly syncNow?: boolean;
   /** The audit's findings, once the audit exists (the dashboard leaves a place for them until then). */
   readonly audit?: readonly AuditFinding[];
+  /** Read the audit again even if this process read it recently (the sweep and installs do). */
+  readonly freshAudit?: boolean;
 }
 
 /** Refreshes the dashboard of `io.repo` (and its scheduled sync PR): the entry point for events, the sweep and installs. */
@@ -54,7 +56,7 @@ async function refresh(io: WorkflowIo, config: CompiledConfig, o: RefreshOptions
   const sync = await keepSyncPr(io, config, readings, o.syncNow === true);
   if (sync.kind === "opened" || (sync.kind === "kept-current" && sync.write === "updated")) readings = await readFlow(io.octokit, io.repo, config.branches);
   if (!config.dashboard.enabled) return { kind: "disabled", sync };
-  const facts = await dashboardFacts(io, config, readings, o.audit ?? (await auditFindings(io, config)));
+  const facts = await dashboardFacts(io, config, readings, o.audit ?? (await auditFindings(io, config, o.freshAudit === true)));
   const model = buildDashboard(facts, config);
   const issue = await ensureDashboardIssue(io.octokit, io.repo, {
     bot: io.me.botLogin,
@@ -68,11 +70,19 @@ async function refresh(io: WorkflowIo, config: CompiledConfig, o: RefreshOptions
 }
 
 /**
- * The repository audit (`branch-steward audit`'s rules), read with the installation's token: its
- * reads are conditional, so an unchanged repository's audit costs 304s. A failed read leaves the
- * audit's place empty with its placeholder; it never stops the dashboard.
+ * The repository audit (`branch-steward audit`'s rules), read with the installation's token. It
+ * costs a few dozen (conditional) reads, so events reuse the findings this process read in the
+ * last AUDIT_REUSE_MS; the sweep and installs read it afresh. A failed read leaves the audit's
+ * place empty with its placeholder; it never stops the dashboard.
  */
-async function auditFindings(io: WorkflowIo, config: CompiledConfig): Promise<readonly AuditFinding[] | undefined> {
+const AUDIT_REUSE_MS = 30 * 60_000;
+const MAX_RECENT_AUDITS = 1_000;
+const recentAudits = new Map<string, { readonly at: number; readonly findings: readonly AuditFinding[] }>();
+
+async function auditFindings(io: WorkflowIo, config: CompiledConfig, fresh: boolean): Promise<readonly AuditFinding[] | undefined> {
+  const key = fullName(io).toLowerCase();
+  const cached = recentAudits.get(key);
+  if (!fresh && cached && io.now().getTime() - cached.at < AUDIT_REUSE_MS) return cached.findings;
   try {
     const events = io.me.events;
     const facts = await readAuditFacts(io.octokit as Parameters<typeof readAuditFacts>[0], io.repo, config, {
@@ -80,10 +90,14 @@ async function auditFindings(io: WorkflowIo, config: CompiledConfig): Promise<re
       ...(events ? { appEvents: async () => events } : { appEventsUnknown: "the app's registration was not read" }),
       now: io.now,
     });
-    return auditRepository(config, facts).findings.map((f) => {
+    const findings = auditRepository(config, facts).findings.map((f) => {
       const { severity, title, fix } = explainFinding(f, { repo: fullName(io) });
       return { severity, title, fix };
     });
+    recentAudits.delete(key);
+    recentAudits.set(key, { at: io.now().getTime(), findings });
+    if (recentAudits.size > MAX_RECENT_AUDITS) recentAudits.delete(recentAudits.keys().next().value as string);
+    return findings;
   } catch (error) {
     io.log.warn({ err: error }, "dashboard: the repository audit could not be read; its place stays empty");
     return undefined;

@@ -32,6 +32,12 @@ export interface AuditReadOptions {
   /** Why the events are unknown when `appEvents` is absent. */
   readonly appEventsUnknown?: string;
   readonly now?: () => Date;
+  /**
+   * false: never ask for classic protection (the app has no Administration permission, so the
+   * answer is always a 403, which no ETag makes free); the branch's own JSON still says whether it
+   * is protected at all. Default true.
+   */
+  readonly readClassicProtection?: boolean;
 }
 
 /** GitHub's own message for a failed request, else the error's. */
@@ -52,7 +58,12 @@ async function readable<T>(read: () => Promise<T>): Promise<Readable<T>> {
  * Classic protection: `GET …/protection` needs admin rights. Without them, the branch's own JSON
  * (read access) still says whether the branch is protected at all: an unprotected branch is a known fact.
  */
-async function classicProtection(octokit: Octokit, repo: RepoRef, branch: string): Promise<Readable<Protection | null>> {
+async function classicProtection(octokit: Octokit, repo: RepoRef, branch: string, read = true): Promise<Readable<Protection | null>> {
+  if (!read) {
+    const branchJson = await readable(async () => (await octokit.rest.repos.getBranch({ ...repo, branch })).data);
+    if (branchJson.ok && branchJson.value.protected === false) return { ok: true, value: null };
+    return { ok: false, status: null, reason: "the app does not read classic branch protection (it needs admin rights); run `branch-steward audit` with an admin's token to check it" };
+  }
   try {
     const { data } = await octokit.rest.repos.getBranchProtection({ ...repo, branch });
     return { ok: true, value: fromGitHub(data) };
@@ -123,7 +134,7 @@ export async function readAuditFacts(octokit: Octokit, repo: RepoRef, config: Co
         role,
         branch,
         rules: await readable(() => branchRules(octokit, repo, branch)),
-        classic: await classicProtection(octokit, repo, branch),
+        classic: await classicProtection(octokit, repo, branch, options.readClassicProtection ?? true),
       }),
     ),
   );

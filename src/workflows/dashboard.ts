@@ -89,6 +89,7 @@ async function auditFindings(io: WorkflowIo, config: CompiledConfig, fresh: bool
       appId: io.me.id,
       ...(events ? { appEvents: async () => events } : { appEventsUnknown: "the app's registration was not read" }),
       now: io.now,
+      readClassicProtection: false, // the app has no Administration permission: a 403 every time
     });
     const findings = auditRepository(config, facts).findings.map((f) => {
       const { severity, title, fix } = explainFinding(f, { repo: fullName(io) });

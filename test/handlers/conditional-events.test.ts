@@ -35,7 +35,7 @@ beforeEach(async () => {
   }));
   const store = await createEtagStore({ log });
   probot = new Probot({ appId: APP_ID, privateKey: testPrivateKey(), log, Octokit: withConditionalRequests(Base, { store }) });
-  await probot.load(createApp({ redisUrl: undefined, sweepMinutes: 0 }));
+  await probot.load(createApp({ redisUrl: undefined, sweepMinutes: 0, queue: "inline", dashboards: false })); // handlers run inside receive; no dashboard requests
 });
 afterEach(() => {
   const unused = nock.pendingMocks();

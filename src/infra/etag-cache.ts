@@ -28,9 +28,12 @@ export interface EtagStoreOptions {
   readonly redisUrl?: string | undefined;
   /** In-process bound on entries (default 5,000). */
   readonly maxEntries?: number;
-  /** In-process bound on the bytes of keys, ETags and payloads (default 32 MiB). */
+  /**
+   * In-process bound on the memory of keys, ETags and payloads (default 16 MiB): as V8 holds a
+   * string, one byte a character, two when any character is beyond U+00FF (see `stringBytes`).
+   */
   readonly maxBytes?: number;
-  /** An entry larger than this is not stored at all, here or in Redis (default 1 MiB). */
+  /** An entry larger than this (counted the same way) is not stored at all, here or in Redis (default 1 MiB). */
   readonly maxEntryBytes?: number;
   /**
    * Lifetime of a Redis entry in seconds (default 3,600). GitHub's ETags are token-specific and
@@ -45,9 +48,16 @@ export interface EtagStoreOptions {
   readonly log: Pick<Logger, "warn">;
 }
 
-export const ETAG_CACHE_DEFAULTS = { maxEntries: 5_000, maxBytes: 32 * 2 ** 20, maxEntryBytes: 2 ** 20, ttlSeconds: 3_600, redisTimeoutMs: 100, redisPauseMs: 30_000 } as const;
+export const ETAG_CACHE_DEFAULTS = { maxEntries: 5_000, maxBytes: 16 * 2 ** 20, maxEntryBytes: 2 ** 20, ttlSeconds: 3_600, redisTimeoutMs: 100, redisPauseMs: 30_000 } as const;
 
-const sizeOf = (key: string, entry: EtagEntry): number => Buffer.byteLength(key) + Buffer.byteLength(entry.etag) + Buffer.byteLength(entry.payload);
+/**
+ * The memory V8 holds a string in: one byte a character while every character fits in Latin-1,
+ * two bytes a character as soon as one does not. UTF-8 would count an ASCII response with one
+ * emoji in a PR body as about half what it takes.
+ */
+export const stringBytes = (s: string): number => (/[\u0100-\uffff]/.test(s) ? 2 : 1) * s.length;
+
+const sizeOf = (key: string, entry: EtagEntry): number => stringBytes(key) + stringBytes(entry.etag) + stringBytes(entry.payload);
 
 /** Least recently used first out, bounded by entry count and total bytes. Synchronous. */
 export class LruEtagCache {

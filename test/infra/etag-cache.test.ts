@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import fc from "fast-check";
-import { createEtagStore, LruEtagCache, redisKeyOf, type EtagEntry } from "../../src/infra/etag-cache.js";
+import { createEtagStore, LruEtagCache, redisKeyOf, stringBytes, type EtagEntry } from "../../src/infra/etag-cache.js";
 import { freePort } from "../../tools/sandbox/stack.js";
 import { redisAvailable, startRedis, type TestRedis } from "../support/redis.js";
 
@@ -20,10 +20,10 @@ describe("the in-process LRU", () => {
     expect(lru.size).toBe(2);
   });
 
-  it("keeps at most maxBytes (keys, ETags and payloads, in UTF-8), and never stores an entry larger than that", () => {
+  it("keeps at most maxBytes (keys, ETags and payloads, as V8 holds them), and never stores an entry larger than that", () => {
     const lru = new LruEtagCache(100, 100);
     lru.set("k1", entry("e", "x".repeat(40))); // 2 + 5 + 40 = 47 bytes
-    lru.set("k2", entry("e", "é".repeat(20))); // 2 + 5 + 40 = 47 bytes
+    lru.set("k2", entry("e", "€".repeat(20))); // 2 + 5 + 2 × 20 = 47 bytes
     expect(lru.bytes).toBe(94);
     lru.set("k3", entry("e", "y".repeat(40)));
     expect(lru.get("k1")).toBeUndefined();
@@ -31,6 +31,21 @@ describe("the in-process LRU", () => {
     lru.set("huge", entry("e", "z".repeat(200)));
     expect(lru.get("huge")).toBeUndefined();
     expect(lru.bytes).toBe(94);
+  });
+
+  it("counts a string as V8 holds it: a byte a character in Latin-1, two for every character once one is beyond U+00FF", () => {
+    expect(stringBytes("")).toBe(0);
+    expect(stringBytes("x".repeat(40))).toBe(40);
+    expect(stringBytes("é".repeat(20))).toBe(20); // Latin-1: one byte each (UTF-8 would say 40)
+    // One emoji makes the whole string two-byte: UTF-8 would count 1,004 bytes, V8 holds 2,004.
+    const body = `${"a".repeat(1_000)}🚀`;
+    expect(Buffer.byteLength(body)).toBe(1_004);
+    expect(stringBytes(body)).toBe(2_004);
+    const lru = new LruEtagCache(100, 3_000);
+    lru.set("k", entry("e", body));
+    lru.set("l", entry("e", body));
+    expect(lru.get("k")).toBeUndefined(); // 2 × (1 + 5 + 2,004) > 3,000: the older one went
+    expect(lru.bytes).toBe(1 + 5 + 2_004);
   });
 
   it("replacing an entry does not count it twice", () => {

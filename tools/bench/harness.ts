@@ -11,6 +11,9 @@ import { createClock, startTwin, type Twin } from "../twin/index.js";
 
 const LAUNCHER = join(import.meta.dirname, "app-process.js");
 
+/** The Node options the image runs the app with (the Dockerfile's `ENV NODE_OPTIONS`): the bench measures what ships. */
+export const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]*)"?$/m.exec(readFileSync(join(import.meta.dirname, "../../../Dockerfile"), "utf8"))?.[1] ?? "";
+
 export interface AppProcess {
   readonly pid: number;
   readonly webhookUrl: string;
@@ -36,6 +39,7 @@ export async function startApp(twin: Twin, keys: { privateKey: string; webhookSe
     env: {
       ...rest,
       NODE_ENV: "production",
+      NODE_OPTIONS: IMAGE_NODE_OPTIONS,
       APP_ID: String(SANDBOX_APP_ID),
       PRIVATE_KEY: keys.privateKey,
       WEBHOOK_SECRET: keys.webhookSecret,

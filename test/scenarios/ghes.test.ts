@@ -10,7 +10,7 @@ import { Octokit } from "@octokit/rest";
 import { pino } from "pino";
 import { Probot, ProbotOctokit, Server } from "probot";
 import { protect } from "../../src/cli/protect.js";
-import { createApp } from "../../src/index.js";
+import { createApp, queueOf } from "../../src/index.js";
 import { freePort } from "../../tools/sandbox/stack.js";
 import { SANDBOX_CONFIG } from "../../tools/sandbox/story.js";
 import type { Twin } from "../../tools/twin/index.js";
@@ -68,6 +68,9 @@ it("the app and protect work behind /api/v3, links and pagination stay inside th
   const app = createApp({ redisUrl: undefined, sweepMinutes: 0 });
   await server.load((p, o) => ((probot = p), app(p, o)));
   await server.start();
+  // Deliveries are answered once queued: twin.idle() also waits for the app's jobs.
+  const queue = probot ? queueOf(probot) : undefined;
+  if (queue) twin.watch(() => queue.pending());
   twin.setWebhookUrl(`http://127.0.0.1:${port}/api/github/webhooks`);
 
   expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);

@@ -7,7 +7,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { Probot, ProbotOctokit, Server } from "probot";
-import { createApp } from "../../src/index.js";
+import { createApp, queueOf } from "../../src/index.js";
 import { backoff } from "../../src/workflows/release.js";
 import { freePort, SANDBOX_APP_ID, startStack, type Stack } from "../../tools/sandbox/stack.js";
 import { CI_APP, OWNER, REPO, SANDBOX_CONFIG, seedRepository, VALIDATION_CHECKS } from "../../tools/sandbox/story.js";
@@ -159,9 +159,17 @@ async function secondServer(s: Stack): Promise<string> {
     port: await freePort(),
     log,
   });
-  await server.load(createApp({ redisUrl: undefined, sweepMinutes: 0 }));
+  const app = createApp({ redisUrl: undefined, sweepMinutes: 0 });
+  let probot: Probot | undefined;
+  await server.load((p, o) => ((probot = p), app(p, o)));
   await server.start();
-  cleanups.push(() => server.stop());
+  // Its deliveries are answered once queued: the twin's idle() waits for its jobs too.
+  const queue = probot ? queueOf(probot) : undefined;
+  if (queue) s.twin.watch(() => queue.pending());
+  cleanups.push(async () => {
+    await server.stop();
+    await queue?.close(5_000);
+  });
   return `http://127.0.0.1:${server.port}/api/github/webhooks`;
 }
 

@@ -46,20 +46,39 @@ export const MAX_SYNC_PULLS = 30;
 const SYNC_COMPARE_PAGES = 3;
 
 /** A bounded map: the oldest entry goes first. */
-class Bounded<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly limit: number) {}
+/** Oldest-first eviction once the entries' total weight (1 each unless `weigh` says more) passes `limit`. */
+export class Bounded<V> {
+  private readonly map = new Map<string, { readonly value: V; readonly weight: number }>();
+  private total = 0;
+  constructor(
+    private readonly limit: number,
+    private readonly weigh: (value: V) => number = () => 1,
+  ) {}
   get(key: string): V | undefined {
-    return this.map.get(key);
+    return this.map.get(key)?.value;
   }
   set(key: string, value: V): V {
-    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value as string);
-    this.map.set(key, value);
+    this.delete(key);
+    const weight = Math.max(1, this.weigh(value));
+    while (this.map.size > 0 && this.total + weight > this.limit) this.delete(this.map.keys().next().value as string);
+    this.map.set(key, { value, weight });
+    this.total += weight;
     return value;
+  }
+  get weight(): number {
+    return this.total;
+  }
+  private delete(key: string): void {
+    const old = this.map.get(key);
+    if (!old) return;
+    this.map.delete(key);
+    this.total -= old.weight;
   }
 }
 
-const filesCache = new Bounded<PullFiles>(5_000);
+/** PR file lists, bounded by the number of paths they hold (a PR lists up to 3,000): about 200,000 paths. */
+const MAX_CACHED_PATHS = 200_000;
+const filesCache = new Bounded<PullFiles>(MAX_CACHED_PATHS, (files) => (files.kind === "listed" ? files.files.length : 1));
 const treeCache = new Bounded<readonly UnmatchedSide[] | "truncated" | "too-large">(2_000);
 
 const repoKey = (io: WorkflowIo): string => `${io.repo.owner}/${io.repo.repo}`.toLowerCase();

@@ -7,6 +7,7 @@
  * fails a request. A stale entry is harmless by construction: it is served only when GitHub
  * answers 304 to the very ETag stored with it.
  */
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 
@@ -26,11 +27,12 @@ export interface EtagStore {
 export interface EtagStoreOptions {
   /** Share entries through Redis (optional; the in-process LRU is always there). */
   readonly redisUrl?: string | undefined;
-  /** In-process bound on entries (default 5,000). */
+  /** In-process bound on entries (default 20,000). */
   readonly maxEntries?: number;
   /**
    * In-process bound on the memory of keys, ETags and payloads (default 16 MiB): as V8 holds a
-   * string, one byte a character, two when any character is beyond U+00FF (see `stringBytes`).
+   * string, one byte a character, two when any character is beyond U+00FF (see `stringBytes`);
+   * payloads of PACK_FROM_BYTES or more count their deflated size.
    */
   readonly maxBytes?: number;
   /** An entry larger than this (counted the same way) is not stored at all, here or in Redis (default 1 MiB). */
@@ -48,7 +50,7 @@ export interface EtagStoreOptions {
   readonly log: Pick<Logger, "warn">;
 }
 
-export const ETAG_CACHE_DEFAULTS = { maxEntries: 5_000, maxBytes: 16 * 2 ** 20, maxEntryBytes: 2 ** 20, ttlSeconds: 3_600, redisTimeoutMs: 100, redisPauseMs: 30_000 } as const;
+export const ETAG_CACHE_DEFAULTS = { maxEntries: 20_000, maxBytes: 16 * 2 ** 20, maxEntryBytes: 2 ** 20, ttlSeconds: 3_600, redisTimeoutMs: 100, redisPauseMs: 30_000 } as const;
 
 /**
  * The memory V8 holds a string in: one byte a character while every character fits in Latin-1,
@@ -57,11 +59,35 @@ export const ETAG_CACHE_DEFAULTS = { maxEntries: 5_000, maxBytes: 16 * 2 ** 20, 
  */
 export const stringBytes = (s: string): number => (/[\u0100-\uffff]/.test(s) ? 2 : 1) * s.length;
 
+/**
+ * Payloads from this size on are held deflated (node:zlib): GitHub's JSON shrinks 5–10×, so the
+ * byte bound holds a whole sweep's working set (a PR's check runs, comments, …; about 2,000 answers
+ * for 1,000 open PRs) instead of evicting it in a cycle. Smaller ones stay plain text.
+ */
+export const PACK_FROM_BYTES = 4_096;
+
+/** An answer's size as text (the 1 MiB bound on one answer applies to this, packed or not). */
 const sizeOf = (key: string, entry: EtagEntry): number => stringBytes(key) + stringBytes(entry.etag) + stringBytes(entry.payload);
+
+interface Held {
+  readonly etag: string;
+  readonly text?: string;
+  readonly packed?: Buffer;
+  readonly bytes: number;
+}
+
+function hold(key: string, entry: EtagEntry): Held {
+  const head = stringBytes(key) + stringBytes(entry.etag);
+  if (entry.payload.length < PACK_FROM_BYTES) return { etag: entry.etag, text: entry.payload, bytes: head + stringBytes(entry.payload) };
+  const packed = deflateRawSync(entry.payload);
+  return { etag: entry.etag, packed, bytes: head + packed.byteLength };
+}
+
+const unhold = (held: Held): EtagEntry => ({ etag: held.etag, payload: held.text ?? inflateRawSync(held.packed ?? Buffer.alloc(0)).toString("utf8") });
 
 /** Least recently used first out, bounded by entry count and total bytes. Synchronous. */
 export class LruEtagCache {
-  readonly #entries = new Map<string, { entry: EtagEntry; bytes: number }>();
+  readonly #entries = new Map<string, Held>();
   #bytes = 0;
 
   constructor(
@@ -82,15 +108,16 @@ export class LruEtagCache {
     if (!found) return undefined;
     this.#entries.delete(key); // most recently used goes last
     this.#entries.set(key, found);
-    return found.entry;
+    return unhold(found);
   }
 
   set(key: string, entry: EtagEntry): void {
     this.delete(key);
-    const bytes = sizeOf(key, entry);
-    if (bytes > this.maxBytes || this.maxEntries < 1) return;
-    this.#entries.set(key, { entry, bytes });
-    this.#bytes += bytes;
+    if (this.maxEntries < 1 || stringBytes(key) + stringBytes(entry.etag) > this.maxBytes) return;
+    const held = hold(key, entry);
+    if (held.bytes > this.maxBytes) return;
+    this.#entries.set(key, held);
+    this.#bytes += held.bytes;
     for (const [oldest] of this.#entries) {
       if (this.#entries.size <= this.maxEntries && this.#bytes <= this.maxBytes) break;
       this.delete(oldest);

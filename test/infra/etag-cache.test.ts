@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import fc from "fast-check";
-import { createEtagStore, LruEtagCache, redisKeyOf, stringBytes, type EtagEntry } from "../../src/infra/etag-cache.js";
+import { createEtagStore, LruEtagCache, PACK_FROM_BYTES, redisKeyOf, stringBytes, type EtagEntry } from "../../src/infra/etag-cache.js";
 import { freePort } from "../../tools/sandbox/stack.js";
 import { redisAvailable, startRedis, type TestRedis } from "../support/redis.js";
 
@@ -181,3 +181,23 @@ async function startOwnRedis(): Promise<TestRedis> {
     process.env.REDIS_URL = saved;
   }
 }
+
+describe("large answers are held deflated", () => {
+  it("gives back exactly what was stored, and counts the deflated size against the byte bound", () => {
+    const body = JSON.stringify(Array.from({ length: 300 }, (_, i) => ({ id: i, name: "branch-steward / development", conclusion: "success", note: "é€🚀" })));
+    expect(body.length).toBeGreaterThan(PACK_FROM_BYTES);
+    const lru = new LruEtagCache(10, 1_000_000);
+    lru.set("k", entry("e", body));
+    expect(lru.get("k")?.payload).toBe(body);
+    expect(lru.bytes).toBeLessThan(stringBytes(body) / 5); // GitHub's repetitive JSON shrinks many times
+    expect(lru.bytes).toBeGreaterThan(1 + 5);
+  });
+
+  it("so a byte bound that would hold one such answer as text holds many", () => {
+    const body = (i: number) => JSON.stringify(Array.from({ length: 200 }, (_, j) => ({ pr: i, check: j, status: "completed" })));
+    const lru = new LruEtagCache(1_000, stringBytes(body(0)) * 2);
+    for (let i = 0; i < 20; i++) lru.set(`k${i}`, entry(String(i), body(i)));
+    expect(lru.size).toBe(20);
+    for (let i = 0; i < 20; i++) expect(lru.get(`k${i}`)?.payload).toBe(body(i));
+  });
+});

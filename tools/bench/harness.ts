@@ -84,7 +84,7 @@ export async function startApp(twin: Twin, keys: { privateKey: string; webhookSe
   };
 }
 
-export async function startSystem(latencyMs: number, env: Record<string, string> = {}): Promise<System> {
+export async function startSystem(latencyMs: number, env: Record<string, string> = {}, rateLimit?: number): Promise<System> {
   const privateKey = generatePrivateKey();
   const webhookSecret = randomBytes(20).toString("hex");
   const twin = await startTwin({
@@ -97,6 +97,7 @@ export async function startSystem(latencyMs: number, env: Record<string, string>
     log: () => undefined,
     latencyMs,
     webhooks: { concurrency: 16, timeoutMs: 30_000 },
+    ...(rateLimit ? { rateLimit } : {}),
   });
   const app = await startApp(twin, { privateKey, webhookSecret }, env);
   twin.setWebhookUrl(app.webhookUrl);

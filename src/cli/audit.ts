@@ -13,7 +13,7 @@ import type { Octokit as AppOctokit } from "../github/types.js";
 import { auditExitCode, auditRepository, DEFAULT_FAIL_ON, isSeverity, SEVERITIES, type Severity } from "../policy/audit.js";
 import { protectionIssues } from "../policy/protection.js";
 import { auditJson, renderAuditText } from "../render/audit.js";
-import { appIdFrom, authFrom, configIssueLines, configSource, connect, messageOf, UsageError, type ConnectOptions, type Io } from "./protect.js";
+import { appIdFrom, authFrom, configIssueLines, configSource, connect, messageOf, repoArg, runSubcommand, UsageError, type ConnectOptions, type Io } from "./protect.js";
 
 export const AUDIT_USAGE = `Usage: branch-steward audit --repo owner/name [--json] [--fail-on error|warning|info] [--app-id N] [--api-url URL]
 
@@ -72,15 +72,13 @@ export function auditOptionsFrom(args: readonly string[], env: Readonly<Record<s
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help) return "help";
-  const match = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo ?? "");
-  if (!match) throw new UsageError(values.repo ? `--repo must be owner/name, got "${values.repo}"` : "--repo owner/name is required");
+  const where = repoArg(values.repo);
   const failOn = values["fail-on"] ?? DEFAULT_FAIL_ON;
   if (!isSeverity(failOn)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(", ")}, got "${failOn}"`);
   const appId = appIdFrom(values["app-id"], env);
   const apiUrl = values["api-url"] ?? env.GITHUB_API_URL;
   return {
-    owner: match[1] as string,
-    repo: match[2] as string,
+    ...where,
     json: values.json ?? false,
     failOn,
     auth: authFrom(env),
@@ -125,19 +123,6 @@ export async function audit(options: AuditOptions, io: Io): Promise<number> {
 }
 
 /** `branch-steward audit …` (after the command name); returns the exit code. */
-export async function auditCommand(args: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
-  let options;
-  try {
-    options = auditOptionsFrom(args, env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`branch-steward audit: ${error.message}`);
-    io.err(AUDIT_USAGE);
-    return 2;
-  }
-  if (options === "help") {
-    io.out(AUDIT_USAGE);
-    return 0;
-  }
-  return audit(options, io);
+export function auditCommand(args: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
+  return runSubcommand("audit", AUDIT_USAGE, () => auditOptionsFrom(args, env), (options) => audit(options, io), io);
 }

@@ -285,6 +285,13 @@ export function authFrom(env: Readonly<Record<string, string | undefined>>): Aut
   throw new UsageError("no credentials: set GITHUB_TOKEN (or GH_TOKEN), or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH");
 }
 
+/** `--repo owner/name` as a repository (throws UsageError). */
+export function repoArg(value: string | undefined): { owner: string; repo: string } {
+  const match = /^([^/\s]+)\/([^/\s]+)$/.exec(value ?? "");
+  if (!match) throw new UsageError(value ? `--repo must be owner/name, got "${value}"` : "--repo owner/name is required");
+  return { owner: match[1] as string, repo: match[2] as string };
+}
+
 /** Parse `protect` arguments and the environment into options (throws UsageError). */
 export function optionsFrom(args: readonly string[], env: Readonly<Record<string, string | undefined>>): ProtectOptions | "help" {
   let values;
@@ -306,8 +313,7 @@ export function optionsFrom(args: readonly string[], env: Readonly<Record<string
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help) return "help";
-  const match = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo ?? "");
-  if (!match) throw new UsageError(values.repo ? `--repo must be owner/name, got "${values.repo}"` : "--repo owner/name is required");
+  const where = repoArg(values.repo);
 
   const appId = appIdFrom(values["app-id"], env);
   const auth = authFrom(env);
@@ -315,8 +321,7 @@ export function optionsFrom(args: readonly string[], env: Readonly<Record<string
 
   const apiUrl = values["api-url"] ?? env.GITHUB_API_URL;
   return {
-    owner: match[1] as string,
-    repo: match[2] as string,
+    ...where,
     dryRun: values["dry-run"] ?? false,
     ...(values.rulesets ? { rulesets: true } : {}),
     auth,
@@ -338,18 +343,26 @@ export async function cli(argv: readonly string[], env: Readonly<Record<string, 
     io.err(USAGE);
     return 2;
   }
-  let options;
+  return runSubcommand("protect", USAGE, () => optionsFrom(rest, env), (options) => protect(options, io), io);
+}
+
+/**
+ * One subcommand's shell: parse its options (a UsageError prints the message and the usage and
+ * exits 2), `--help` prints the usage and exits 0, else run it and return its exit code.
+ */
+export async function runSubcommand<O>(name: string, usage: string, parse: () => O | "help", run: (options: O) => Promise<number>, io: Io): Promise<number> {
+  let options: O | "help";
   try {
-    options = optionsFrom(rest, env);
+    options = parse();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.err(`branch-steward protect: ${error.message}`);
-    io.err(USAGE);
+    io.err(`branch-steward ${name}: ${error.message}`);
+    io.err(usage);
     return 2;
   }
   if (options === "help") {
-    io.out(USAGE);
+    io.out(usage);
     return 0;
   }
-  return protect(options, io);
+  return run(options);
 }

@@ -234,7 +234,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     watch(pending) {
       watched.push(pending);
     },
-    close: () => server.close(),
+    async close() {
+      await webhooks.stop();
+      await server.close();
+    },
   };
 }
 

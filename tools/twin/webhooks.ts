@@ -78,6 +78,7 @@ export class WebhookDispatcher {
   private readonly inflight = new Set<Pending>();
   private readonly random: () => number;
   private online = true;
+  private stopped = false;
   private dropBudget = 0;
   private nextId = 1;
   private knobs: WebhookKnobs;
@@ -133,7 +134,19 @@ export class WebhookDispatcher {
     return [...[...this.inflight].map((p) => describe(p, "in-flight")), ...this.queue.map((p) => describe(p, "queued"))];
   }
 
+  /**
+   * The twin is closing: queued deliveries are dropped and nothing new is sent, so no delivery
+   * outlives the twin (and reaches whatever listens on that port next, e.g. another test's nock).
+   * Resolves when the deliveries in flight have ended (at most `graceMs`).
+   */
+  async stop(graceMs = 5_000): Promise<void> {
+    this.stopped = true;
+    this.queue.length = 0;
+    for (const deadline = Date.now() + graceMs; this.inflight.size > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
   private push(item: Pending, front = false): void {
+    if (this.stopped) return;
     if (front) this.queue.unshift(item);
     else this.queue.push(item);
     this.activity += 1;
@@ -142,7 +155,7 @@ export class WebhookDispatcher {
 
   private pump(): void {
     const limit = Math.max(1, this.knobs.concurrency ?? 1);
-    while (this.options.url !== null && this.inflight.size < limit && this.queue.length > 0) {
+    while (!this.stopped && this.options.url !== null && this.inflight.size < limit && this.queue.length > 0) {
       const item = this.queue.shift() as Pending;
       this.inflight.add(item);
       void this.deliver(item, this.options.url).finally(() => {

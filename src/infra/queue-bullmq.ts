@@ -8,7 +8,9 @@
  * a job that failed every attempt is kept (the newest 1,000, at most 7 days) for inspection.
  *
  * - Serialization by key: in this process by a keyed lock; across replicas the work lock (Redis,
- *   ./work-lock.ts) serializes the workflows' writes, and every write is idempotent.
+ *   ./work-lock.ts) serializes the workflows' writes, and every write is idempotent. Unlike the
+ *   in-process queue, arrival order within a key is not promised (the worker fetches several jobs
+ *   at once); handlers re-read GitHub's state, as they must for GitHub's own unordered deliveries.
  * - Concurrency per installation: at most `concurrency` running jobs per group per replica.
  * - A replica killed mid-job: its job's lock expires (`lockMs`) and BullMQ's stalled-job check
  *   hands it to another replica (once; a job that stalls twice is failed and left to the sweep).

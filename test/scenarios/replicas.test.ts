@@ -133,6 +133,11 @@ async function scenario(redisUrl: string | undefined): Promise<void> {
     await stack.twin.idle({ timeoutMs: 60_000 });
     const merges = prs.map((pr) => repo.merge(pr, { method: "squash", user: "carol" })); // 20 merges, back to back
     await stack.twin.idle({ timeoutMs: 120_000, quietMs: 500 });
+    // A job refused by a racing replica is retried after a backoff (a delayed job on Redis): wait for it, bounded.
+    for (const deadline = Date.now() + 60_000; repo.tags().length < MERGES + 1 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await stack.twin.idle({ timeoutMs: 60_000, quietMs: 500 });
+    }
 
     // Distinct, monotonic versions: the n-th merge is v1.0.n.
     const tags = repo.tags().filter((t) => t.name !== "v1.0.0");
